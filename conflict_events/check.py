@@ -1,0 +1,211 @@
+"""Checking a package of typed tables: pandera schemas, then the archived quotes.
+
+Input is a mapping of table name to a DataFrame from :func:`coerce.coerce`
+(typed columns plus ``_file``/``_line``/``_lines``); output is a list of
+:class:`Problem`, every violation of every rule, sorted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+import pandera.pandas as pa
+
+from conflict_events import schema as _schema
+from conflict_events.coerce import locate
+from conflict_events.dtypes import enum_of
+from conflict_events.problems import Problem, dedupe
+from conflict_events.rules import table_schema
+
+_PANDERA_RULES = {
+    "not_nullable": "required",
+    "column_in_dataframe": "missing-field",
+}
+
+
+def check_tables(
+    frames: Mapping[str, pd.DataFrame],
+    archives: Iterable[Path] = (),
+    related: Mapping[str, pd.DataFrame] | None = None,
+    desc: dict | None = None,
+) -> list[Problem]:
+    """Every problem in the given tables.
+
+    ``related`` holds the tables that references and cross-table rules look
+    in (by default the given tables themselves); ``archives`` the folders of
+    archived source texts that quotes are checked against.
+    """
+    related = frames if related is None else related
+    problems: list[Problem] = []
+    for name, frame in frames.items():
+        problems += check_table(name, frame, related, desc)
+    if "evidence" in frames and "sources" in related:
+        for archive in dict.fromkeys(Path(a) for a in archives):
+            problems += check_quotes(frames["evidence"], related["sources"], archive)
+    return dedupe(problems)
+
+
+def check_table(name: str, frame: pd.DataFrame, related: Mapping[str, pd.DataFrame], desc: dict | None = None) -> list[Problem]:
+    schema = table_schema(name, {k: v for k, v in related.items() if k != name}, desc)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return _problems(name, frame, errors.failure_cases, desc)
+    return []
+
+
+def _problems(table: str, frame: pd.DataFrame, cases: pd.DataFrame, desc: dict | None) -> list[Problem]:
+    fields = {f["name"]: f for f in _schema.fields(table, desc)}
+    where = locate(frame)
+    derived = frame.attrs.get("derived", ())
+    problems: list[Problem] = []
+    seen: set[tuple[Any, str, str]] = set()
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        rule = _PANDERA_RULES.get(check, check)
+        field = case.column
+        if "@" in rule:
+            rule, field = rule.split("@", 1)
+        if field in derived:
+            continue  # a derived value is wrong only if its source is; that is reported there
+        label = case.index
+        if label is None or (isinstance(label, float) and pd.isna(label)):
+            problems.append(Problem(_files(frame), None, field, rule, f"{table}: {rule} failed on {field}"))
+            continue
+        if (label, rule, field) in seen:
+            continue
+        seen.add((label, rule, field))
+        value = frame.at[label, field] if field in frame.columns else case.failure_case
+        file, line = where(label, field)
+        problems.append(Problem(file, line, field, rule, message(table, rule, fields.get(field, {}), value, frame.loc[label]), _plain(value)))
+    return problems
+
+
+def message(table: str, rule: str, field: dict[str, Any], value: Any, row: pd.Series) -> str:
+    """A sentence that says what is wrong, in the terms of the data."""
+    name = field.get("name", "")
+    constraints = field.get("constraints", {})
+    shown = _show(value)
+    key = f" ({_key(table, row)})" if _key(table, row) else ""
+    if rule == "required":
+        return f"{name} is required but empty{key}"
+    if rule == "enum":
+        codes = enum_of(field) or []
+        return f"{name} is {shown}, which is not one of: {', '.join(codes)}"
+    if rule == "pattern":
+        return f"{name} is {shown}, which does not match the pattern {constraints.get('pattern')}"
+    if rule == "minimum":
+        return f"{name} is {shown}, below the minimum {constraints.get('minimum')}"
+    if rule == "maximum":
+        return f"{name} is {shown}, above the maximum {constraints.get('maximum')}"
+    if rule == "length":
+        return f"{name} has length {len(value) if hasattr(value, '__len__') else '?'}, outside {constraints.get('minLength', 0)}..{constraints.get('maxLength', 'any')}"
+    if rule == "unique":
+        return f"{name} {shown} occurs more than once in {table}"
+    if rule == "primary-key":
+        return f"the key {_key(table, row)} occurs more than once in {table}"
+    if rule == "foreign-key":
+        return f"{name} {shown} is not the id of a known {_target(table, name)}"
+    if rule == "country-code":
+        return f"{name} {shown} is not an ISO 3166-1 alpha-3 code"
+    if rule == "end-before-start":
+        return f"end_date {_show(row.get('end_date'))} is before start_date {_show(row.get('start_date'))}"
+    if rule == "fatalities-order":
+        cols = ("fatalities_low", "fatalities_best", "fatalities_high") if table == "events" else ("killed_low", "killed_best", "killed_high")
+        return "estimates out of order: " + ", ".join(f"{c}={_show(row.get(c))}" for c in cols)
+    if rule == "coordinates-outside-country":
+        return f"({_show(row.get('latitude'))}, {_show(row.get('longitude'))}) is not inside or near {row.get('country_iso3')}"
+    if rule == "subtype-mismatch":
+        return f"event_subtype {_show(row.get('event_subtype'))} does not belong to event_type {_show(row.get('event_type'))}"
+    if rule == "casualties-not-latest":
+        return f"event {row.get('event_id')}: the figures differ from its latest casualty report"
+    if rule == "event-without-evidence":
+        return f"event {row.get('event_id')} has no evidence"
+    if rule == "source-not-cited":
+        return f"event {row.get('event_id')}: source_ids {_show(value)} does not list every source of its evidence and casualty reports"
+    return f"{table}.{name}: {rule} failed on {shown}"
+
+
+def _target(table: str, field: str) -> str:
+    if field == "source_ids" or field == "source_id":
+        return "source"
+    if field == "event_id":
+        return "event"
+    return "actor"
+
+
+def _key(table: str, row: pd.Series) -> str:
+    try:
+        keys = _schema.resource(table)["schema"].get("primaryKey", [])
+    except KeyError:
+        return ""
+    return ", ".join(f"{k}={_show(row.get(k))}" for k in keys if k in row)
+
+
+def check_quotes(evidence: pd.DataFrame, sources: pd.DataFrame, archive_dir: Path) -> list[Problem]:
+    """Quotes whose source is archived must occur in its text, verbatim."""
+    problems: list[Problem] = []
+    texts: dict[str, str | None] = {}
+    where_source = locate(sources)
+    for label, source in sources.iterrows():
+        source_id = source["source_id"]
+        path = archive_dir / f"{source_id}.txt"
+        if not isinstance(source_id, str) or not path.is_file():
+            continue
+        data = path.read_bytes()
+        expected = source.get("archived_sha256")
+        if isinstance(expected, str) and hashlib.sha256(data).hexdigest() != expected:
+            file, line = where_source(label, "archived_sha256")
+            problems.append(Problem(file, line, "archived_sha256", "archive-mismatch",
+                                    f"the archived text of {source_id} has sha256 {hashlib.sha256(data).hexdigest()}, not {expected}", expected))
+            continue
+        texts[source_id] = data.decode("utf-8", errors="replace")
+    where = locate(evidence)
+    for label, row in evidence.iterrows():
+        text = texts.get(row["source_id"])
+        quote = row["quote"]
+        if text is None or not isinstance(quote, str) or quote in text:
+            continue
+        file, line = where(label, "quote")
+        problems.append(Problem(file, line, "quote", "quote-not-in-source",
+                                f"the quote does not occur in the archived text of {row['source_id']}{_near_miss(quote, text)}", quote))
+    return problems
+
+
+def _near_miss(quote: str, text: str) -> str:
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, text, quote, autojunk=False)
+    match = matcher.find_longest_match(0, len(text), 0, len(quote))
+    if match.size < 8:
+        return ""
+    start = max(0, match.a - match.b)
+    return f"; the closest text is {text[start:start + len(quote)]!r}"
+
+
+def _files(frame: pd.DataFrame) -> str:
+    files = sorted(set(frame["_file"].dropna().astype(str))) if "_file" in frame.columns else []
+    return files[0] if len(files) == 1 else ", ".join(files) or "<input>"
+
+
+def _show(value: Any) -> str:
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return "empty"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return repr(_plain(value))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value

@@ -1,0 +1,78 @@
+"""Problems rendered for people (text), programs (json) and GitHub Actions (github)."""
+
+from __future__ import annotations
+
+import json
+import os
+from itertools import groupby
+from typing import Any, Sequence
+
+from conflict_events.problems import Problem
+
+#: GitHub shows at most this many annotations of one kind per step; the rest go to the step summary.
+GITHUB_ANNOTATIONS = 10
+JSON_KEYS = ("file", "line", "field", "rule", "message", "value", "hint")
+
+
+def render(problems: Sequence[Problem], fmt: str = "text", files: Sequence[str] = ()) -> str:
+    if fmt == "json":
+        return json.dumps([{k: p.to_dict()[k] for k in JSON_KEYS} for p in problems], indent=2, ensure_ascii=False, default=str)
+    if fmt == "github":
+        return github(problems, files)
+    return text(problems, files)
+
+
+def text(problems: Sequence[Problem], files: Sequence[str] = ()) -> str:
+    if not problems:
+        return f"valid: {len(files)} file(s), no problems"
+    lines: list[str] = []
+    for file, group in groupby(problems, key=lambda p: p.file):
+        group = list(group)
+        lines.append(f"{file}: {len(group)} problem(s)")
+        for p in group:
+            where = f"line {p.line}" if p.line is not None else "file"
+            field = f" {p.field}" if p.field else ""
+            lines.append(f"  {where}{field}: {p.message} [{p.rule}]")
+            if p.hint:
+                lines.append(f"      hint: {p.hint}")
+    lines.append(f"invalid: {len(problems)} problem(s) in {len({p.file for p in problems})} file(s)")
+    return "\n".join(lines)
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(problems: Sequence[Problem], files: Sequence[str] = ()) -> str:
+    """Workflow annotations for the first problems; the full table to $GITHUB_STEP_SUMMARY."""
+    lines = []
+    for p in problems[:GITHUB_ANNOTATIONS]:
+        props = [f"file={_escape_property(p.file)}"]
+        if p.line is not None:
+            props.append(f"line={p.line}")
+        props.append(f"title={_escape_property(f'{p.rule}' + (f' ({p.field})' if p.field else ''))}")
+        lines.append(f"::error {','.join(props)}::{_escape_data(p.message + (f'. Hint: {p.hint}' if p.hint else ''))}")
+    if len(problems) > GITHUB_ANNOTATIONS:
+        lines.append(f"::notice title=conflict-events validate::{len(problems) - GITHUB_ANNOTATIONS} more problem(s); see the job summary")
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(markdown(problems, files))
+    lines.append(text(problems, files).splitlines()[-1])
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(problems: Sequence[Problem], files: Sequence[str] = ()) -> str:
+    if not problems:
+        return f"### conflict-events validate\n\nValid: {len(files)} file(s), no problems.\n"
+    rows = ["### conflict-events validate", "", f"{len(problems)} problem(s).", "", "| file | line | field | rule | message | hint |", "|---|---|---|---|---|---|"]
+    rows += [f"| {_cell(p.file)} | {_cell(p.line)} | {_cell(p.field)} | {_cell(p.rule)} | {_cell(p.message)} | {_cell(p.hint)} |" for p in problems]
+    return "\n".join(rows) + "\n"

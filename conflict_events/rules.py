@@ -1,0 +1,266 @@
+"""The pandera schemas of the package, derived from the descriptor.
+
+:func:`table_schema` turns a table's Table Schema into a pandera
+``DataFrameSchema`` (types, required, enum, pattern, range, length, unique)
+and adds the rules a Table Schema cannot express. Each check's ``error`` is
+its rule id in :data:`conflict_events.problems.RULES`.
+
+Checks that need other tables (foreign keys, evidence, the latest casualty
+report) take them from ``related``: a mapping of table name to DataFrame.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Mapping
+
+import pandas as pd
+import pandera.pandas as pa
+
+from conflict_events import schema as _schema
+from conflict_events.dtypes import VALIDATION_DTYPES, enum_of
+
+#: How far (degrees) a point may lie outside its country's bounding box and still be "near".
+NEAR_DEGREES = 1.0
+
+FATALITY_COLUMNS = {
+    "events": ("fatalities_low", "fatalities_best", "fatalities_high"),
+    "casualties": ("killed_low", "killed_best", "killed_high"),
+}
+#: events column <- casualties column, for the latest report
+LATEST_FIGURES = {
+    "fatalities_low": "killed_low",
+    "fatalities_best": "killed_best",
+    "fatalities_high": "killed_high",
+    "injured": "injured",
+    "missing": "missing",
+    "casualties_as_of": "as_of",
+}
+
+
+def _field_checks(field: dict[str, Any]) -> list[pa.Check]:
+    constraints = field.get("constraints", {})
+    checks: list[pa.Check] = []
+    enum = enum_of(field)
+    if enum is not None:
+        checks.append(pa.Check.isin(enum, error="enum"))
+    if "pattern" in constraints:
+        pattern = constraints["pattern"]
+        checks.append(pa.Check(lambda s, p=pattern: s.str.fullmatch(p), error="pattern"))
+    if "minimum" in constraints:
+        checks.append(pa.Check.ge(constraints["minimum"], error="minimum"))
+    if "maximum" in constraints:
+        checks.append(pa.Check.le(constraints["maximum"], error="maximum"))
+    if constraints.get("unique"):
+        # as Table Schema: empty cells are not compared, and the first of equal values is not the duplicate
+        checks.append(pa.Check(lambda s: ~s.duplicated(keep="first"), error="unique"))
+    low, high = constraints.get("minLength"), constraints.get("maxLength")
+    if field["type"] == "list":
+        checks.append(pa.Check(lambda s: s.map(lambda v: isinstance(v, list) and all(isinstance(i, str) and i for i in v)), error="type"))
+        if low is not None:
+            checks.append(pa.Check(lambda s, n=low: s.map(len) >= n, error="length"))
+    elif low is not None or high is not None:
+        checks.append(pa.Check.str_length(low, high, error="length"))
+    return checks
+
+
+def _column(field: dict[str, Any]) -> pa.Column:
+    constraints = field.get("constraints", {})
+    return pa.Column(
+        VALIDATION_DTYPES[field["type"]],
+        checks=_field_checks(field),
+        nullable=not constraints.get("required", False),
+        required=True,
+        coerce=False,
+    )
+
+
+# --- rules a Table Schema cannot express -------------------------------------------
+
+
+def _end_not_before_start(df: pd.DataFrame) -> pd.Series:
+    return ~(df["end_date"] < df["start_date"]).fillna(False)
+
+
+def _ordered(columns: tuple[str, str, str]):
+    low, best, high = columns
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        bad = (df[low] > df[best]).fillna(False) | (df[best] > df[high]).fillna(False) | (df[low] > df[high]).fillna(False)
+        return ~bad
+
+    return check
+
+
+@functools.cache
+def country_box(iso3: str) -> tuple[float, float, float, float] | None:
+    """The bounding box (min lon, min lat, max lon, max lat) of a country, or None if unknown."""
+    from countryinfo import CountryInfo
+
+    try:
+        geometry = CountryInfo(iso3).geo_json()["features"][0]["geometry"]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    points: list[tuple[float, float]] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(v, (int, float)) for v in item):
+            points.append((float(item[0]), float(item[1])))
+        elif isinstance(item, (list, tuple)):
+            for sub in item:
+                walk(sub)
+
+    walk(geometry["coordinates"])
+    if not points:
+        return None
+    lons, lats = zip(*points)
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+@functools.cache
+def is_country_code(code: str) -> bool:
+    import pycountry
+
+    return pycountry.countries.get(alpha_3=code) is not None
+
+
+def _country_code_known(s: pd.Series) -> pd.Series:
+    return s.map(lambda code: not isinstance(code, str) or is_country_code(code))
+
+
+def _inside_or_near_country(df: pd.DataFrame) -> pd.Series:
+    def ok(iso3: Any, lat: Any, lon: Any) -> bool:
+        if not isinstance(iso3, str) or lat is None or lon is None or pd.isna(lat) or pd.isna(lon):
+            return True
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return True  # out of range: the minimum/maximum constraints report it
+        box = country_box(iso3)
+        if box is None:  # unknown country: country-code reports it
+            return True
+        west, south, east, north = box
+        d = NEAR_DEGREES
+        return (south - d <= lat <= north + d) and (west - d <= lon <= east + d)
+
+    return pd.Series(
+        [ok(*values) for values in zip(df["country_iso3"], df["latitude"], df["longitude"])],
+        index=df.index,
+        dtype=bool,
+    )
+
+
+def _subtype_belongs(df: pd.DataFrame) -> pd.Series:
+    parents = {code: entry.get("parent") for code, entry in _schema.vocabularies()["event_subtype"].items()}
+    expected = df["event_subtype"].map(parents)
+    return df["event_subtype"].isna() | expected.isna() | (expected == df["event_type"])
+
+
+def _in(values: pd.Series):
+    known = set(values.dropna())
+    return lambda s: s.map(lambda v: v in known)
+
+
+def _sources_in(sources: pd.Series):
+    known = set(sources.dropna())
+    return lambda s: s.map(lambda items: not isinstance(items, list) or all(item in known for item in items))
+
+
+def latest_reports(casualties: pd.DataFrame) -> pd.DataFrame:
+    """The latest casualty report of each event (the last by as_of, then source_id), indexed by event_id."""
+    if casualties.empty:
+        return casualties.set_index("event_id")
+    ordered = casualties.sort_values(["event_id", "as_of", "source_id"], kind="stable")
+    return ordered.groupby("event_id", sort=False).tail(1).set_index("event_id")
+
+
+def _matches_latest(casualties: pd.DataFrame):
+    latest = latest_reports(casualties)
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        ok = pd.Series(True, index=df.index)
+        for event_column, report_column in LATEST_FIGURES.items():
+            expected = df["event_id"].map(latest[report_column]) if len(latest) else pd.Series(pd.NA, index=df.index)
+            actual = df[event_column]
+            same = (actual == expected).fillna(False).astype(bool) | (actual.isna() & expected.isna())
+            ok &= same
+        return ok
+
+    return check
+
+
+def _cites_its_sources(evidence: pd.DataFrame, casualties: pd.DataFrame | None):
+    cited = pd.concat([evidence[["event_id", "source_id"]]] + ([casualties[["event_id", "source_id"]]] if casualties is not None else []))
+    by_event = cited.groupby("event_id")["source_id"].agg(lambda s: set(s.dropna()))
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        needed = df["event_id"].map(by_event)
+        return pd.Series(
+            [not isinstance(want, set) or not isinstance(have, list) or want <= set(have) for want, have in zip(needed, df["source_ids"])],
+            index=df.index,
+            dtype=bool,
+        )
+
+    return check
+
+
+def _wide(check, rule: str, field: str) -> pa.Check:
+    """A check over whole rows; its error names the rule and the field to report."""
+    return pa.Check(check, error=f"{rule}@{field}")
+
+
+def _key_unique(key: list[str]):
+    """As frictionless judges a composite key: empty parts compare equal; the first of equal rows stands."""
+    return lambda df: ~df.duplicated(key, keep="first")
+
+
+def _self_reference(column: str, target: str):
+    return lambda df: df[column].isna() | df[column].isin(set(df[target].dropna()))
+
+
+def table_schema(name: str, related: Mapping[str, pd.DataFrame] | None = None, desc: dict | None = None) -> pa.DataFrameSchema:
+    """The pandera schema of one table.
+
+    ``related`` holds the other tables of the same package; a check that
+    needs a table that is not given is left out (a lone events.csv is checked
+    for what it can be checked for).
+    """
+    related = related or {}
+    resource = _schema.resource(name, desc)
+    fields = resource["schema"]["fields"]
+    columns = {f["name"]: _column(f) for f in fields}
+    checks: list[pa.Check] = []
+    table = resource["schema"]
+    primary_key = table.get("primaryKey", [])
+    if len(primary_key) > 1:
+        checks.append(_wide(_key_unique(primary_key), "primary-key", primary_key[0]))
+
+    for fk in table.get("foreignKeys", []):
+        target = fk["reference"]["resource"] or name
+        (column,) = fk["fields"]
+        (target_column,) = fk["reference"]["fields"]
+        if target == name:
+            checks.append(_wide(_self_reference(column, target_column), "foreign-key", column))
+        elif target in related and target_column in related[target]:
+            columns[column].checks.append(pa.Check(_in(related[target][target_column]), error="foreign-key"))
+
+    if name == "events":
+        checks += [
+            _wide(_end_not_before_start, "end-before-start", "end_date"),
+            _wide(_ordered(FATALITY_COLUMNS["events"]), "fatalities-order", "fatalities_best"),
+            _wide(_inside_or_near_country, "coordinates-outside-country", "latitude"),
+            _wide(_subtype_belongs, "subtype-mismatch", "event_subtype"),
+        ]
+        columns["country_iso3"].checks.append(pa.Check(_country_code_known, error="country-code"))
+        if "sources" in related:
+            columns["source_ids"].checks.append(pa.Check(_sources_in(related["sources"]["source_id"]), error="foreign-key"))
+        if "evidence" in related:
+            columns["event_id"].checks.append(pa.Check(_in(related["evidence"]["event_id"]), error="event-without-evidence"))
+            checks.append(_wide(_cites_its_sources(related["evidence"], related.get("casualties")), "source-not-cited", "source_ids"))
+        if "casualties" in related:
+            checks.append(_wide(_matches_latest(related["casualties"]), "casualties-not-latest", "fatalities_best"))
+    elif name == "casualties":
+        checks.append(_wide(_ordered(FATALITY_COLUMNS["casualties"]), "fatalities-order", "killed_best"))
+    elif name == "actors":
+        columns["country_iso3"].checks.append(pa.Check(_country_code_known, error="country-code"))
+
+    return pa.DataFrameSchema(columns, checks=checks, name=name, strict=False, ordered=False)

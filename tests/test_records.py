@@ -1,0 +1,60 @@
+"""The package's own records: valid, sourced, and faithful to the archived article."""
+
+import datetime
+import hashlib
+import json
+
+import yaml
+
+from conflict_events import validate
+from conflict_events._paths import DATASET_DIR
+from tests.conftest import ARTICLE, REPO
+
+
+def _events():
+    for path in sorted((DATASET_DIR / "events").glob("*.yaml")):
+        yield path, yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_own_records_are_valid():
+    report = validate()
+    assert report.problems == []
+    assert len(report.files) == 2 + len(list((DATASET_DIR / "events").glob("*.yaml")))
+
+
+def test_every_event_has_evidence_quoted_verbatim_from_its_archived_source():
+    archive = (DATASET_DIR / "archive" / f"{ARTICLE}.txt").read_text(encoding="utf-8")
+    count = 0
+    for path, record in _events():
+        assert record["evidence"], f"{path.name} has no evidence"
+        for item in record["evidence"]:
+            assert item["source_id"] == ARTICLE
+            assert item["quote"] in archive, f"{path.name}: {item['quote']!r}"
+            count += 1
+    assert count >= 13
+
+
+def test_archive_is_the_article_in_shared_sources():
+    archived = (DATASET_DIR / "archive" / f"{ARTICLE}.txt").read_bytes()
+    sidecar = REPO.parent / "shared" / "sources" / "belarus-drills-dnipro-strike-2023-01-16.json"
+    if sidecar.is_file():  # the shared folder sits beside the repository in development and CI
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        assert hashlib.sha256(archived).hexdigest() == meta["sha256"]
+        assert len(archived) == meta["bytes"]
+    sources = yaml.safe_load((DATASET_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    assert sources[0]["archived_sha256"] == hashlib.sha256(archived).hexdigest()
+
+
+def test_resolved_dates_and_places_say_how():
+    for path, record in _events():
+        assert record["date_note"], f"{path.name}: every date here is resolved from the text and needs a note"
+        if record["latitude"] is not None:
+            assert record["geo_precision"] != "exact" and "GeoNames" in record["geo_note"]
+
+
+def test_the_dnipro_casualty_report_is_the_governors():
+    record = yaml.safe_load((DATASET_DIR / "events" / "CE000004.yaml").read_text(encoding="utf-8"))
+    (report,) = record["casualties"]
+    assert (report["as_of"], report["killed_best"], report["missing"]) == (datetime.date(2023, 1, 16), 35, 35)
+    assert report["killed_low"] is None and report["killed_high"] is None and report["injured"] is None
+    assert record["weapon"] == "Kh-22"
