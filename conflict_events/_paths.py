@@ -20,3 +20,6 @@ def _bundled_or_repo(name: str) -> Path:
 
 SCHEMA_DIR = _bundled_or_repo("schema")
 DATASET_DIR = _bundled_or_repo("dataset")
+#: The changelog and citation file that ``release`` updates (in a source checkout).
+CHANGELOG_PATH = PACKAGE_DIR.parent / "CHANGELOG.md"
+CITATION_PATH = PACKAGE_DIR.parent / "CITATION.cff"

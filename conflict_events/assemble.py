@@ -21,7 +21,7 @@ from conflict_events.rules import LATEST_FIGURES, latest_reports
 
 #: events columns that the build derives from the nested entries of a record
 DERIVED = (*LATEST_FIGURES, "source_ids")
-RECORD_TABLES = ("events", "actors", "sources", "evidence", "casualties", "equipment")
+RECORD_TABLES = ("events", "actors", "sources", "evidence", "casualties", "equipment", "retired")
 
 
 def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -49,12 +49,35 @@ def check_tables(
 
 
 def check_table(name: str, frame: pd.DataFrame, related: Mapping[str, pd.DataFrame], desc: dict | None = None) -> list[Problem]:
-    schema = table_schema(name, {k: v for k, v in related.items() if k != name}, desc)
+    schema = table_schema(name, related, desc)
+    problems: list[Problem] = []
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return _problems(name, frame, errors.failure_cases, desc)
-    return []
+        problems = _problems(name, frame, errors.failure_cases, desc)
+    if name == "events" and "retired" in related:
+        problems += check_retired_ids(frame, related["retired"])
+    return problems
+
+
+def check_retired_ids(events: pd.DataFrame, retired: pd.DataFrame) -> list[Problem]:
+    """A retired event_id is never reused: no event may carry one."""
+    if not len(retired) or "event_id" not in retired.columns or "event_id" not in events.columns:
+        return []
+    entries = retired.dropna(subset=["event_id"]).drop_duplicates("event_id").set_index("event_id")
+    hits = events["event_id"].isin(set(entries.index))
+    where = locate(events)
+    problems: list[Problem] = []
+    for label in events.index[hits.fillna(False).astype(bool)]:
+        event_id = events.at[label, "event_id"]
+        entry = entries.loc[event_id]
+        successor = entry.get("successor")
+        succeeded = f", succeeded by {successor}" if isinstance(successor, str) and successor else ""
+        file, line = where(label, "event_id")
+        problems.append(Problem(file, line, "event_id", "retired-id",
+                                f"event_id {event_id} was retired in {entry.get('retired_in')} ({entry.get('reason')}{succeeded}); "
+                                "a retired id is never reused", event_id))
+    return problems
 
 
 def _problems(table: str, frame: pd.DataFrame, cases: pd.DataFrame, desc: dict | None) -> list[Problem]:
@@ -126,6 +149,12 @@ def message(table: str, rule: str, field: dict[str, Any], value: Any, row: pd.Se
         return f"event {row.get('event_id')} has no evidence"
     if rule == "source-not-cited":
         return f"event {row.get('event_id')}: source_ids {_show(value)} does not list every source of its evidence and casualty reports"
+    if rule == "formula-injection":
+        return f"{name} starts with {str(value)[:1]!r}: a spreadsheet would run {shown} as a formula"
+    if rule == "near-duplicate":
+        return (f"event {row.get('event_id')} has the type, place and dates of another event "
+                f"({row.get('event_type')}, {row.get('country_iso3')}, {_show(row.get('location'))}, "
+                f"{_show(row.get('start_date'))} to {_show(row.get('end_date'))})")
     return f"{table}.{name}: {rule} failed on {shown}"
 
 

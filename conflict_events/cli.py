@@ -44,10 +44,31 @@ def parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check records and tables; report every problem")
     validate.add_argument("paths", nargs="*", type=Path, help="record files, folders or table files (default: the package's records)")
     validate.add_argument("--format", choices=("text", "json", "github"), default="text")
+    validate.add_argument("--table", help="the table that table files hold, when their names do not say it")
+    validate.add_argument("--no-base", action="store_true", help="check the files on their own, not against the package's records")
+
+    export = sub.add_parser("export", help="write one table of a release as CSV, JSON or Parquet")
+    export.add_argument("--table", required=True, help="the table to export, such as events")
+    export.add_argument("--format", choices=("csv", "json", "parquet"), required=True)
+    export.add_argument("--version", dest="release", help="the release (default: the latest)")
+    export.add_argument("-o", "--output", type=Path, required=True, help="the file (or folder) to write")
 
     release = sub.add_parser("release", help="build the records into a new immutable release")
     release.add_argument("version", help="the new version, MAJOR.MINOR.PATCH")
     release.add_argument("--dataset", type=Path, help="the records folder (default: the package's dataset/)")
+    release.add_argument("--releases", type=Path, help="the releases folder (default: the package's releases/)")
+    release.add_argument("--changelog", type=Path, help="the CHANGELOG.md to update (default: the repository's)")
+    release.add_argument("--citation", type=Path, help="the CITATION.cff to update (default: the repository's)")
+    release.add_argument("--created", help="the release date, YYYY-MM-DD (default: today)")
+
+    diff = sub.add_parser("diff", help="what changed between two versions, record by record")
+    diff.add_argument("a", help="a version (1.0.0), a built package folder, or a records folder")
+    diff.add_argument("b", help="a version, a built package folder, or a records folder")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+
+    cite = sub.add_parser("cite", help="how to cite a release")
+    cite.add_argument("--version", dest="release", help="the release (default: the latest)")
+    cite.add_argument("--style", choices=("text", "apa", "bibtex", "ris", "cff"), default="text")
     return top
 
 
@@ -81,38 +102,74 @@ def _validate(args: argparse.Namespace) -> int:
     from conflict_events.validator import UsageError, validate
 
     try:
-        report = validate(args.paths or None)
+        report = validate(args.paths or None, table=args.table, **({"base": None} if args.no_base else {}))
     except UsageError as error:
         print(f"conflict-events validate: {error}", file=sys.stderr)
         return EXIT_ERROR
     print(render(report.problems, args.format, files=report.files))
+    if any(p.rule == "file-unreadable" for p in report.problems):
+        return EXIT_ERROR
     return EXIT_OK if report.valid else EXIT_INVALID
+
+
+@command("export")
+def _export(args: argparse.Namespace) -> int:
+    from conflict_events.export import export
+
+    print(f"wrote {export(args.table, args.format, args.output, args.release)}")
+    return EXIT_OK
 
 
 @command("release")
 def _release(args: argparse.Namespace) -> int:
-    from conflict_events._paths import DATASET_DIR
+    from conflict_events import _paths
     from conflict_events.build import BuildError
     from conflict_events.release import ReleaseError, release
     from conflict_events.report import render
 
     try:
-        path = release(args.version, args.dataset or DATASET_DIR)
+        path = release(args.version, args.dataset, args.releases, args.created,
+                       changelog=args.changelog or _paths.CHANGELOG_PATH, citation=args.citation or _paths.CITATION_PATH)
     except BuildError as error:
         print(render(error.problems, "text"), file=sys.stderr)
         return EXIT_INVALID
     except ReleaseError as error:
         print(f"conflict-events release: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INVALID
     print(f"released {args.version} in {path}")
     return EXIT_OK
 
 
+@command("diff")
+def _diff(args: argparse.Namespace) -> int:
+    from conflict_events.build import BuildError
+    from conflict_events.changes import diff
+    from conflict_events.report import render
+
+    try:
+        changes = diff(args.a, args.b)
+    except BuildError as error:
+        print(render(error.problems, "text"), file=sys.stderr)
+        return EXIT_INVALID
+    print(changes.to_json() if args.format == "json" else changes.text())
+    return EXIT_OK
+
+
+@command("cite")
+def _cite(args: argparse.Namespace) -> int:
+    from conflict_events.citation import cite
+
+    print(cite(args.release, args.style))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from conflict_events.integrity import IntegrityError
+
     args = parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except (LookupError, ValueError, OSError) as error:
+    except (LookupError, ValueError, OSError, IntegrityError) as error:
         print(f"conflict-events {args.command}: {error}", file=sys.stderr)
         return EXIT_ERROR
 

@@ -2,7 +2,10 @@
 
 A release is a folder ``releases/X.Y.Z/`` with a ``datapackage.json`` and one
 Parquet file per table. Every file is checked against the sha256 and byte
-count in the descriptor the first time this process reads it.
+count in the descriptor the first time this process reads it, and the
+descriptor itself against the shipped registry (``releases/registry.json``)
+every time it is read. A release in the registry but not in the package is
+downloaded and cached (see :mod:`conflict_events.remote`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from conflict_events import registry
 from conflict_events._paths import RELEASES_DIR
 from conflict_events.dtypes import to_pandas
 from conflict_events.integrity import IntegrityError, verify_file
@@ -42,8 +46,8 @@ def _is_version(text: str) -> bool:
 
 
 def versions() -> list[str]:
-    """Every release this package knows, oldest first."""
-    return bundled_versions()
+    """Every release this package knows, oldest first: inside the package or in its registry (downloaded on use)."""
+    return sorted(set(bundled_versions()) | {v for v in registry.read(RELEASES_DIR) if _is_version(v)}, key=_semver)
 
 
 def latest() -> str:
@@ -60,14 +64,23 @@ def release_dir(version: str | None = None) -> Path:
         raise ValueError(f"{version!r} is not a version: write it as MAJOR.MINOR.PATCH, such as 1.0.0")
     path = RELEASES_DIR / version
     if not (path / "datapackage.json").is_file():
-        raise LookupError(f"conflict-events has no release {version}; the releases are: {', '.join(versions()) or 'none'}")
+        entry = registry.read(RELEASES_DIR).get(version)
+        if entry is None:
+            raise LookupError(f"conflict-events has no release {version}; the releases are: {', '.join(versions()) or 'none'}")
+        from conflict_events.remote import fetch
+
+        return fetch(version, entry)
     return path
+
+
+def _read_descriptor(folder: Path) -> dict[str, Any]:
+    """A release's datapackage.json, checked against the registry."""
+    return json.loads(registry.verify_descriptor(folder, folder.name, RELEASES_DIR).decode("utf-8"))
 
 
 def descriptor(version: str | None = None) -> dict[str, Any]:
     """The datapackage.json of a release."""
-    with open(release_dir(version) / "datapackage.json", encoding="utf-8") as handle:
-        return json.load(handle)
+    return _read_descriptor(release_dir(version))
 
 
 def tables(version: str | None = None) -> list[str]:
@@ -107,8 +120,7 @@ def load(table: str = "events", version: str | None = None, columns: list[str] |
     the table, version and fingerprint of the release.
     """
     folder = release_dir(version)
-    with open(folder / "datapackage.json", encoding="utf-8") as handle:
-        desc = json.load(handle)
+    desc = _read_descriptor(folder)
     resource = _resource(desc, table)
     fields = resource["schema"]["fields"]
     names = [f["name"] for f in fields]

@@ -24,6 +24,9 @@ MAX_YAML_BYTES = 20 * 1024 * 1024
 
 NESTED = {"evidence": "evidence", "casualties": "casualties", "equipment": "equipment"}
 ORIGIN_COLUMNS = ("_file", "_line", "_lines")
+#: Tables kept in one file each (``actors.yaml``); a dataset may leave out the optional ones.
+SHARED_TABLES = ("actors", "sources", "retired")
+OPTIONAL_TABLES = ("retired",)
 
 
 class _Row(dict):
@@ -132,7 +135,6 @@ def event_rows(data: Any, display: str) -> tuple[dict[str, list[dict]], list[Pro
                 continue
             row = {"event_id": data.get("event_id"), **item}
             row.update(_origin(item, display))
-            row["_lines"].setdefault("event_id", data.lines.get("event_id"))
             out[table].append(row)
     return out, problems
 
@@ -155,13 +157,15 @@ def record_files(root: Path) -> Iterator[Path]:
 
 
 def read_records(root: Path, display_root: Path | None = None) -> tuple[dict[str, list[dict]], list[Problem]]:
-    """Read a dataset folder: ``actors.yaml``, ``sources.yaml`` and ``events/*.yaml``."""
+    """Read a dataset folder: ``actors.yaml``, ``sources.yaml``, ``retired.yaml`` (optional) and ``events/*.yaml``."""
     root = Path(root)
     display_root = display_root or root
-    tables: dict[str, list[dict]] = {"events": [], "actors": [], "sources": [], "evidence": [], "casualties": [], "equipment": []}
+    tables: dict[str, list[dict]] = {"events": [], "actors": [], "sources": [], "evidence": [], "casualties": [], "equipment": [], "retired": []}
     problems: list[Problem] = []
-    for table in ("actors", "sources"):
+    for table in SHARED_TABLES:
         path = root / f"{table}.yaml"
+        if not path.exists():  # a contribution may bring events only; references then fail where they should
+            continue
         data, found = load_yaml(path, _display(path, display_root))
         problems += found
         if data is not None:

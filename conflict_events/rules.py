@@ -21,6 +21,12 @@ import pandera.pandas as pa
 from conflict_events import schema as _schema
 from conflict_events.dtypes import VALIDATION_DTYPES, enum_of
 
+#: Text a spreadsheet would run as a formula starts with one of these (OWASP: CSV injection).
+FORMULA_START = r"[=+\-@\t\r]"
+
+#: Events that agree on all of these are near-duplicates.
+NEAR_DUPLICATE_KEY = ["event_type", "country_iso3", "location", "latitude", "longitude", "start_date", "end_date"]
+
 #: How far (degrees) a point may lie outside its country's bounding box and still be "near".
 NEAR_DEGREES = 1.0
 
@@ -52,6 +58,8 @@ def _field_checks(field: dict[str, Any]) -> list[pa.Check]:
         checks.append(pa.Check.ge(constraints["minimum"], error="minimum"))
     if "maximum" in constraints:
         checks.append(pa.Check.le(constraints["maximum"], error="maximum"))
+    if field["type"] == "string":
+        checks.append(pa.Check(lambda s: ~s.str.match(FORMULA_START), error="formula-injection"))
     if constraints.get("unique"):
         # as Table Schema: empty cells are not compared, and the first of equal values is not the duplicate
         checks.append(pa.Check(lambda s: ~s.duplicated(keep="first"), error="unique"))
@@ -95,12 +103,18 @@ def _ordered(columns: tuple[str, str, str]):
 
 @functools.cache
 def country_box(iso3: str) -> tuple[float, float, float, float] | None:
-    """The bounding box (min lon, min lat, max lon, max lat) of a country, or None if unknown."""
+    """The bounding box (min lon, min lat, max lon, max lat) of a country, or None if unknown.
+
+    Only ISO 3166-1 alpha-3 codes have a box: countryinfo also resolves names
+    and other codes ("UAE"), and raises for what it does not know.
+    """
     from countryinfo import CountryInfo
 
+    if not is_country_code(iso3):
+        return None
     try:
         geometry = CountryInfo(iso3).geo_json()["features"][0]["geometry"]
-    except (KeyError, IndexError, TypeError, AttributeError):
+    except (LookupError, TypeError, AttributeError):
         return None
     points: list[tuple[float, float]] = []
 
@@ -179,8 +193,11 @@ def _matches_latest(casualties: pd.DataFrame):
     def check(df: pd.DataFrame) -> pd.Series:
         ok = pd.Series(True, index=df.index)
         for event_column, report_column in LATEST_FIGURES.items():
-            expected = df["event_id"].map(latest[report_column]) if len(latest) else pd.Series(pd.NA, index=df.index)
             actual = df[event_column]
+            if not len(latest):  # no report at all: every figure is missing
+                ok &= actual.isna()
+                continue
+            expected = df["event_id"].map(latest[report_column])
             same = (actual == expected).fillna(False).astype(bool) | (actual.isna() & expected.isna())
             ok &= same
         return ok
@@ -208,13 +225,31 @@ def _wide(check, rule: str, field: str) -> pa.Check:
     return pa.Check(check, error=f"{rule}@{field}")
 
 
+def _not_near_duplicate(others: pd.DataFrame | None):
+    """Not the same type, place and dates as an earlier row, or as an event of ``others`` with another id."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        ids = df["event_id"]
+        bad = df.duplicated(NEAR_DUPLICATE_KEY, keep="first") & ~ids.duplicated(keep=False)
+        if others is not None and len(others) and set(NEAR_DUPLICATE_KEY) <= set(others.columns):
+            outside = others.loc[~others["event_id"].isin(set(ids.dropna())), NEAR_DUPLICATE_KEY].drop_duplicates()
+            if len(outside):
+                keyed = df[NEAR_DUPLICATE_KEY].merge(outside.assign(_hit=True), on=NEAR_DUPLICATE_KEY, how="left")["_hit"]
+                bad |= keyed.fillna(False).astype(bool).to_numpy()
+        return ~bad
+
+    return check
+
+
 def _key_unique(key: list[str]):
     """As frictionless judges a composite key: empty parts compare equal; the first of equal rows stands."""
     return lambda df: ~df.duplicated(key, keep="first")
 
 
-def _self_reference(column: str, target: str):
-    return lambda df: df[column].isna() | df[column].isin(set(df[target].dropna()))
+def _self_reference(column: str, target: str, others: pd.DataFrame | None):
+    """A reference into the same table: to a row of this frame or of the related rows."""
+    known = set(others[target].dropna()) if others is not None and target in others else set()
+    return lambda df: df[column].isna() | df[column].isin(known | set(df[target].dropna()))
 
 
 def table_schema(name: str, related: Mapping[str, pd.DataFrame] | None = None, desc: dict | None = None) -> pa.DataFrameSchema:
@@ -239,7 +274,7 @@ def table_schema(name: str, related: Mapping[str, pd.DataFrame] | None = None, d
         (column,) = fk["fields"]
         (target_column,) = fk["reference"]["fields"]
         if target == name:
-            checks.append(_wide(_self_reference(column, target_column), "foreign-key", column))
+            checks.append(_wide(_self_reference(column, target_column, related.get(name)), "foreign-key", column))
         elif target in related and target_column in related[target]:
             columns[column].checks.append(pa.Check(_in(related[target][target_column]), error="foreign-key"))
 
@@ -249,6 +284,7 @@ def table_schema(name: str, related: Mapping[str, pd.DataFrame] | None = None, d
             _wide(_ordered(FATALITY_COLUMNS["events"]), "fatalities-order", "fatalities_best"),
             _wide(_inside_or_near_country, "coordinates-outside-country", "latitude"),
             _wide(_subtype_belongs, "subtype-mismatch", "event_subtype"),
+            _wide(_not_near_duplicate(related.get("events")), "near-duplicate", "event_id"),
         ]
         columns["country_iso3"].checks.append(pa.Check(_country_code_known, error="country-code"))
         if "sources" in related:

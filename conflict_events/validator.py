@@ -1,10 +1,11 @@
 """``validate()``: every problem in a set of contributed files, checked together.
 
 Inputs are dataset folders (``actors.yaml``, ``sources.yaml``, ``events/``),
-single event records (``.yaml``), and the shared tables as ``actors.yaml`` /
-``sources.yaml``. The given rows are checked against each other and, for
-references, against the rows of the package's own records that they do not
-replace. Validation only reads: it never writes to its inputs.
+event records (``.yaml``), and table files of any table (CSV, JSON, JSON
+Lines, Parquet), named after their table (``events.csv``,
+``evidence-2024.json``). The given rows are checked against each other and,
+for references, against the package's own records that they do not replace.
+Table files are streamed in batches. Validation only reads its inputs.
 """
 
 from __future__ import annotations
@@ -13,16 +14,21 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from conflict_events import schema as _schema
 from conflict_events._paths import DATASET_DIR
-from conflict_events.assemble import RECORD_TABLES, typed_tables, vocabularies_frame
-from conflict_events.check import check_tables
+from conflict_events.assemble import RECORD_TABLES, raw_frame, typed_tables, unknown_fields, vocabularies_frame
+from conflict_events.check import check_quotes, check_table, check_tables
+from conflict_events.coerce import coerce, locate
 from conflict_events.problems import Problem, dedupe
-from conflict_events.records import event_rows, list_rows, load_yaml, read_records
+from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
+from conflict_events.rules import NEAR_DUPLICATE_KEY
+from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, physical_lines, table_of
 
 YAML_SUFFIXES = (".yaml", ".yml")
+CHILD_TABLES = ("evidence", "casualties", "equipment")
 
 
 @dataclasses.dataclass
@@ -41,7 +47,7 @@ class Report:
 
 
 class UsageError(Exception):
-    """Validation could not run: a path does not exist or is of no known kind."""
+    """Validation could not run: a path does not exist, or a table is not known."""
 
 
 def _display(path: Path) -> str:
@@ -51,100 +57,260 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _collect(paths: Iterable[Path]) -> tuple[dict[str, list[dict]], list[Problem], list[str], list[Path]]:
-    tables: dict[str, list[dict]] = {name: [] for name in RECORD_TABLES}
-    problems: list[Problem] = []
-    files: list[str] = []
-    archives: list[Path] = []
+@dataclasses.dataclass
+class _Inputs:
+    records: dict[str, list[dict]] = dataclasses.field(default_factory=lambda: {name: [] for name in RECORD_TABLES})
+    record_events: set[str] = dataclasses.field(default_factory=set)
+    tables: list[tuple[Path, str, str]] = dataclasses.field(default_factory=list)  # (path, display, table)
+    archives: list[Path] = dataclasses.field(default_factory=list)
+    files: list[str] = dataclasses.field(default_factory=list)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+
+
+def _is_dataset_folder(path: Path) -> bool:
+    return (path / "events").is_dir() or (path / "actors.yaml").is_file() or (path / "sources.yaml").is_file()
+
+
+def _collect(paths: Iterable[Path], table: str | None, found: _Inputs) -> _Inputs:
+    names = _schema.resource_names()
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
         if path.is_dir():
-            if (path / "events").is_dir() or (path / "actors.yaml").is_file() or (path / "sources.yaml").is_file():
-                found_tables, found = _read_folder(path)
-                problems += found
-                for name, rows in found_tables.items():
-                    tables[name] += rows
-                files += sorted({row["_file"] for rows in found_tables.values() for row in rows})
-                if (path / "archive").is_dir():
-                    archives.append(path / "archive")
-                continue
-            members = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in YAML_SUFFIXES)
-            sub_tables, sub_problems, sub_files, sub_archives = _collect(members)
-            for name, rows in sub_tables.items():
-                tables[name] += rows
-            problems += sub_problems
-            files += sub_files
-            archives += sub_archives
+            if _is_dataset_folder(path):
+                _read_folder(path, found)
+            else:
+                members = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in YAML_SUFFIXES + TABLE_SUFFIXES)
+                _collect(members, table, found)
             continue
         display = _display(path)
-        files.append(display)
-        if path.suffix.lower() not in YAML_SUFFIXES:
-            problems.append(Problem(display, None, None, "file-format", f"{path.suffix or 'no suffix'}: not a kind of file the validator reads"))
-            continue
-        data, found = load_yaml(path, display)
-        problems += found
-        if data is None:
-            continue
-        stem = path.stem.lower()
-        if stem in ("actors", "sources"):
-            rows, found = list_rows(data, display, stem)
-            tables[stem] += rows
+        found.files.append(display)
+        suffix = path.suffix.lower()
+        if suffix in YAML_SUFFIXES:
+            _read_yaml(path, display, found)
+        elif suffix in TABLE_SUFFIXES:
+            name = table or table_of(path, names)
+            if name is None:
+                found.problems.append(Problem(display, None, None, "table-unknown",
+                                              f"cannot tell which table {path.name} holds; the tables are: {', '.join(names)}"))
+            else:
+                found.tables.append((path, display, name))
         else:
-            split, found = event_rows(data, display)
-            for name, rows in split.items():
-                tables[name] += rows
-        problems += found
-    return tables, problems, files, archives
+            found.problems.append(Problem(display, None, None, "file-format", f"{suffix or 'no suffix'}: not a kind of file the validator reads"))
+    return found
 
 
-def _read_folder(path: Path) -> tuple[dict[str, list[dict]], list[Problem]]:
+def _read_yaml(path: Path, display: str, found: _Inputs) -> None:
+    data, problems = load_yaml(path, display)
+    found.problems += problems
+    if data is None:
+        return
+    stem = path.stem.lower()
+    if stem in SHARED_TABLES:
+        rows, problems = list_rows(data, display, stem)
+        found.records[stem] += rows
+    else:
+        split, problems = event_rows(data, display)
+        for name, rows in split.items():
+            found.records[name] += rows
+        found.record_events.update(str(row.get("event_id")) for row in split["events"])
+    found.problems += problems
+
+
+def _read_folder(path: Path, found: _Inputs) -> None:
     tables, problems = read_records(path)
     for rows in tables.values():
         for row in rows:
-            row["_file"] = _display(path.parent / row["_file"]) if not Path(row["_file"]).is_absolute() else row["_file"]
-    for index, problem in enumerate(problems):
-        problems[index] = dataclasses.replace(problem, file=_display(path.parent / problem.file))
-    return tables, problems
+            row["_file"] = _display(path.parent / row["_file"])
+    found.problems += [dataclasses.replace(p, file=_display(path.parent / p.file)) for p in problems]
+    for name, rows in tables.items():
+        found.records[name] += rows
+    found.record_events.update(str(row.get("event_id")) for row in tables["events"])
+    found.files += sorted({row["_file"] for rows in tables.values() for row in rows} | {p.file for p in found.problems})
+    if (path / "archive").is_dir():
+        found.archives.append(path / "archive")
 
 
-def _merge_with_base(frames: dict[str, pd.DataFrame], base: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The given rows plus the base rows they do not replace (same primary key), for references."""
+def _keys(frame: pd.DataFrame, key: list[str]) -> set[tuple]:
+    return set(frame[key].astype(object).where(frame[key].notna(), None).itertuples(index=False, name=None))
+
+
+def _merge(given: dict[str, list[pd.DataFrame]], base: dict[str, pd.DataFrame], record_events: set[str]) -> dict[str, pd.DataFrame]:
+    """The rows references are resolved against: the given rows, and the base rows they do not replace."""
     merged: dict[str, pd.DataFrame] = {}
-    for name, frame in frames.items():
-        if name == "vocabularies" or name not in base:
-            merged[name] = frame
-            continue
-        key = _schema.resource(name)["schema"]["primaryKey"]
-        given = set(map(tuple, frame[key].astype(object).itertuples(index=False, name=None)))
-        if name in ("evidence", "casualties", "equipment"):
-            replaced_events = set(frame["event_id"].dropna()) | set(frames["events"]["event_id"].dropna())
-            keep = ~base[name]["event_id"].isin(replaced_events)
-        else:
-            keep = ~pd.Series([tuple(row) in given for row in base[name][key].astype(object).itertuples(index=False, name=None)], index=base[name].index, dtype=bool)
-        merged[name] = pd.concat([frame, base[name][keep]], ignore_index=True)
+    for name in set(given) | set(base):
+        parts = [frame for frame in given.get(name, []) if len(frame)]
+        if name in base and name != "vocabularies":
+            rows = base[name]
+            key = _schema.resource(name)["schema"]["primaryKey"]
+            replaced = set().union(*(_keys(frame, key) for frame in parts if set(key) <= set(frame.columns))) if parts else set()
+            keep = ~pd.Series([row in replaced for row in _keys_list(rows, key)], index=rows.index, dtype=bool)
+            if name in CHILD_TABLES:  # an event record carries all its children
+                keep &= ~rows["event_id"].isin(record_events)
+            parts.append(rows[keep])
+        elif name in base:
+            parts.append(base[name])
+        if not parts:
+            parts = [pd.DataFrame(columns=[f["name"] for f in _schema.fields(name)])]
+        merged[name] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return merged
 
 
-def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = DATASET_DIR) -> Report:
+def _keys_list(frame: pd.DataFrame, key: list[str]) -> list[tuple]:
+    return list(frame[key].astype(object).where(frame[key].notna(), None).itertuples(index=False, name=None))
+
+
+#: Columns of a table file kept in memory for references from other files, when the file is large.
+_REFERENCE_COLUMNS = {"events": ["event_id", *NEAR_DUPLICATE_KEY], "evidence": ["event_id", "source_id"]}
+_SMALL_FILE = 64 << 20
+
+
+def _read_table_file(path: Path, display: str, name: str, problems: list[Problem] | None) -> pd.DataFrame:
+    """A table file typed in full (for references), or its reference columns when it is large."""
+    fields = _schema.fields(name)
+    wanted = None if path.stat().st_size <= _SMALL_FILE else _REFERENCE_COLUMNS.get(name, [f["name"] for f in fields])
+    if wanted is not None:
+        fields = [f for f in fields if f["name"] in wanted]
+    parts = []
+    for raw in batches(path, display):
+        if wanted is not None:
+            raw = raw[[c for c in raw.columns if c in wanted or c.startswith("_")]]
+        frame, _ = coerce(raw, fields, locate(raw))
+        parts.append(frame)
+    return pd.concat(parts) if parts else pd.DataFrame(columns=[f["name"] for f in fields])
+
+
+class _Seen:
+    """Keys met in earlier batches of one file, as 64-bit hashes: catches repeats across batches."""
+
+    def __init__(self, name: str):
+        resource = _schema.resource(name)
+        self.specs = [("unique", f["name"], [f["name"]]) for f in resource["schema"]["fields"] if f.get("constraints", {}).get("unique")]
+        key = resource["schema"].get("primaryKey", [])
+        if len(key) > 1:
+            self.specs.append(("primary-key", key[0], key))
+        if name == "events":
+            self.specs.append(("near-duplicate", "event_id", NEAR_DUPLICATE_KEY))
+        self.hashes: dict[str, list[np.ndarray]] = {rule + field: [] for rule, field, _ in self.specs}
+
+    def check(self, frame: pd.DataFrame, where) -> list[Problem]:
+        problems = []
+        for rule, field, columns in self.specs:
+            if not set(columns) <= set(frame.columns):
+                continue
+            values = frame[columns]
+            hashed = pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy()
+            earlier = self.hashes[rule + field]
+            if earlier:
+                repeat = np.isin(hashed, np.concatenate(earlier))
+                if rule == "unique":
+                    repeat &= frame[field].notna().to_numpy()
+                for label in frame.index[repeat]:
+                    file, line = where(label, field)
+                    value = frame.at[label, field]
+                    problems.append(Problem(file, line, field, rule, f"{', '.join(columns) if rule != 'unique' else field} repeats a row of an earlier part of the file", str(value)))
+            earlier.append(np.unique(hashed))
+        return problems
+
+
+def _check_table_file(path: Path, display: str, name: str, related: dict[str, pd.DataFrame], archives: list[Path]) -> list[Problem]:
+    fields = _schema.fields(name)
+    problems: list[Problem] = []
+    header = header_of(path, display)
+    names = {f["name"] for f in fields}
+    if header is not None:
+        for column in header:
+            if column not in names:
+                problems.append(Problem(display, 1, column, "unknown-field", f"{column} is not a field of {name}; the fields are: {', '.join(sorted(names))}", column))
+        for field in fields:
+            if field["name"] not in header and field.get("constraints", {}).get("required"):
+                problems.append(Problem(display, 1, field["name"], "missing-field", f"{name} needs the column {field['name']}", field["name"]))
+    absent = {f["name"] for f in fields} - set(header or names)
+    seen = _Seen(name)
+    for raw in batches(path, display):
+        where = locate(raw)
+        if header is None:
+            problems += [p for p in unknown_fields(name, raw)]
+        frame, found = coerce(raw, fields, where)
+        problems += found
+        problems += [p for p in check_table(name, frame, related) if not (p.rule == "required" and p.field in absent)]
+        problems += seen.check(frame, where)
+        if name == "evidence" and "sources" in related:
+            for archive in archives:
+                problems += check_quotes(frame, related["sources"], archive)
+    if path.suffix.lower() == ".csv":
+        problems = _to_physical_lines(path, problems)
+    return problems
+
+
+def _to_physical_lines(path: Path, problems: list[Problem]) -> list[Problem]:
+    rows = {p.line for p in problems if p.line is not None and p.line > 1}
+    lines = physical_lines(path, rows)
+    if all(lines.get(row, row) == row for row in rows):
+        return problems
+    return [dataclasses.replace(p, line=lines.get(p.line, p.line)) if p.line is not None else p for p in problems]
+
+
+def _without_evidence_summary(problems: list[Problem], evidence_given: bool) -> list[Problem]:
+    """With no evidence in the input at all, one problem per file says so, instead of one per event."""
+    if evidence_given:
+        return problems
+    missing = [p for p in problems if p.rule == "event-without-evidence"]
+    if len(missing) <= 1:
+        return problems
+    kept = [p for p in problems if p.rule != "event-without-evidence"]
+    for file in sorted({p.file for p in missing}):
+        ids = [str(p.value) for p in missing if p.file == file]
+        kept.append(Problem(file, None, "event_id", "event-without-evidence",
+                            f"{len(ids):,} events have no evidence, and no evidence table was given (first: {', '.join(ids[:5])}); "
+                            "add an evidence file with a verbatim quote for each event"))
+    return kept
+
+
+def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = DATASET_DIR, table: str | None = None) -> Report:
     """Validate contributed files; with no paths, the package's own records.
 
-    ``base`` is the dataset folder that the given rows are checked against
-    for references and replaced rows (the package's own records); None
-    checks the given files on their own.
+    ``base`` is the dataset folder the given rows are checked against for
+    references and replaced rows (the package's own records); None checks
+    the given files on their own. ``table`` names the table of table files
+    whose names do not say it.
     """
-    given = [Path(p) for p in (paths or [])] or [DATASET_DIR]
-    tables, problems, files, archives = _collect(given)
-    frames, found = typed_tables(tables)
-    problems += found
+    if table is not None and table not in _schema.resource_names():
+        raise UsageError(f"no table {table!r}; the tables are: {', '.join(_schema.resource_names())}")
+    given = [Path(p) for p in (paths or [])] or [Path(DATASET_DIR)]
+    inputs = _collect(given, table, _Inputs())
+    frames, found = typed_tables(inputs.records)
+    inputs.problems += found
     frames["vocabularies"] = vocabularies_frame()
+
+    file_frames: dict[str, list[pd.DataFrame]] = {}
+    readable: list[tuple[Path, str, str]] = []
+    for path, display, name in inputs.tables:
+        try:
+            file_frames.setdefault(name, []).append(_read_table_file(path, display, name, None))
+            readable.append((path, display, name))
+        except FileProblem as error:
+            inputs.problems.append(error.problem)
+
     own = {p.resolve() for p in given} == {Path(DATASET_DIR).resolve()}
+    base_frames: dict[str, pd.DataFrame] = {}
     if base is not None and not own and Path(base).is_dir():
         base_tables, _ = read_records(Path(base))
         base_frames, _ = typed_tables(base_tables)
-        related = _merge_with_base(frames, base_frames)
-        archives.append(Path(base) / "archive")
-    else:
-        related = frames
-    problems += check_tables(frames, archives, related)
-    return Report(dedupe(problems), sorted(set(files)))
+        inputs.archives.append(Path(base) / "archive")
+    given_frames = {name: [frame] for name, frame in frames.items() if name != "vocabularies"}
+    for name, parts in file_frames.items():
+        given_frames.setdefault(name, []).extend(parts)
+    related = _merge(given_frames, base_frames, inputs.record_events)
+    related["vocabularies"] = frames["vocabularies"]
+
+    record_frames = {name: frame for name, frame in frames.items() if len(frame) or name == "vocabularies"}
+    problems = inputs.problems + check_tables(record_frames, inputs.archives, related)
+    for path, display, name in readable:
+        try:
+            problems += _check_table_file(path, display, name, related, inputs.archives)
+        except FileProblem as error:
+            problems.append(error.problem)
+    evidence_given = bool(len(frames["evidence"])) or "evidence" in file_frames
+    problems = _without_evidence_summary(problems, evidence_given)
+    return Report(dedupe(problems), sorted(set(inputs.files)))

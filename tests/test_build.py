@@ -5,6 +5,9 @@ import json
 import pytest
 from frictionless import Checklist, Package, system
 
+import yaml
+
+from conflict_events._paths import SCHEMA_DIR
 from conflict_events.build import BuildError, build
 from conflict_events.integrity import sha256_file
 from tests.conftest import edit
@@ -18,7 +21,8 @@ def test_build_is_byte_identical(tmp_path, dataset):
     first = _files(build(tmp_path / "a", dataset))
     second = _files(build(tmp_path / "b", dataset))
     assert first == second
-    assert set(first) == {"datapackage.json", *(f"{t}.parquet" for t in ("events", "actors", "sources", "evidence", "casualties", "equipment", "vocabularies"))}
+    source = yaml.safe_load((SCHEMA_DIR / "datapackage.yaml").read_text("utf-8"))
+    assert set(first) == {"datapackage.json", *(r["path"] for r in source["resources"])}
 
 
 def test_descriptor_records_each_files_sha256_and_bytes(tmp_path, dataset):

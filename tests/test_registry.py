@@ -1,0 +1,89 @@
+"""The shipped registry of release hashes: every released file matches it, and loading checks it."""
+
+import hashlib
+import json
+import shutil
+
+import pytest
+
+import conflict_events as ce
+from conflict_events._paths import RELEASES_DIR
+from conflict_events.integrity import IntegrityError
+
+#: Release 1.0.0 as published: pinned here, so that a change to a file and to the registry together still fails.
+PUBLISHED = {
+    "1.0.0": {
+        "fingerprint": "sha256:4b7ec337515086b3b044f0f6157a49be8e6ce9bf246fb80a1083543d2ec2ae92",
+        "events.parquet": "sha256:7a3c304b532c8a3b5565fb2ab9f99eb9aac0ea57cce2b113aa670ce7c5e191a8",
+        "datapackage.json": "sha256:32064e0d82592060f1b0b4b4b8e510eb96d96f84c61c4446fcb9d1429cc2f0c9",
+    },
+}
+
+
+def _registry():
+    return json.loads((RELEASES_DIR / "registry.json").read_text(encoding="utf-8"))["releases"]
+
+
+def _bundled():
+    return sorted(p.name for p in RELEASES_DIR.iterdir() if (p / "datapackage.json").is_file())
+
+
+def _sha256(path):
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_bundled_file_matches_the_registry():
+    registry = _registry()
+    assert set(_bundled()) <= set(registry)
+    for version in _bundled():
+        folder = RELEASES_DIR / version
+        assert sorted(p.name for p in folder.iterdir()) == sorted(registry[version]["files"]), version
+        for name, spec in registry[version]["files"].items():
+            assert spec == {"bytes": (folder / name).stat().st_size, "hash": _sha256(folder / name)}, f"{version}/{name} changed"
+
+
+def test_the_registry_agrees_with_each_datapackage():
+    registry = _registry()
+    for version in _bundled():
+        desc = json.loads((RELEASES_DIR / version / "datapackage.json").read_text(encoding="utf-8"))
+        entry = registry[version]
+        assert desc["version"] == version
+        assert (entry["created"], entry["fingerprint"]) == (desc["created"], desc["fingerprint"])
+        assert set(entry["files"]) == {"datapackage.json"} | {r["path"] for r in desc["resources"]}
+        for resource in desc["resources"]:
+            assert entry["files"][resource["path"]] == {"bytes": resource["bytes"], "hash": resource["hash"]}
+        lines = sorted(f"{r['path']} {r['hash'].removeprefix('sha256:')}\n" for r in desc["resources"])
+        assert desc["fingerprint"] == "sha256:" + hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def test_published_releases_never_change():
+    registry = _registry()
+    for version, pinned in PUBLISHED.items():
+        assert registry[version]["fingerprint"] == pinned["fingerprint"]
+        for name, digest in pinned.items():
+            if name != "fingerprint":
+                assert registry[version]["files"][name]["hash"] == digest
+                assert _sha256(RELEASES_DIR / version / name) == digest
+
+
+def test_a_changed_datapackage_json_is_refused(release_copy):
+    path = release_copy / "1.0.0" / "datapackage.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"created": "2026-11-27"', '"created": "2026-11-28"'), encoding="utf-8")
+    with pytest.raises(IntegrityError, match=r"datapackage.json does not match the registry of releases"):
+        ce.load()
+    with pytest.raises(IntegrityError):
+        ce.tables()
+
+
+def test_a_release_missing_from_the_registry_is_refused(release_copy):
+    shutil.copytree(release_copy / "1.0.0", release_copy / "1.0.1")
+    assert ce.versions() == ["1.0.0", "1.0.1"]
+    with pytest.raises(IntegrityError, match="release 1.0.1 .* is not in the registry"):
+        ce.load(version="1.0.1")
+    assert len(ce.load(version="1.0.0")) == 13
+
+
+def test_a_malformed_registry_is_a_clear_error(release_copy):
+    (release_copy / "registry.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IntegrityError, match="registry.json is not a registry of releases"):
+        ce.versions()

@@ -1,0 +1,229 @@
+"""conflict-events validate on table files and hostile input: every problem, located, nothing changed."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import conflict_events as ce
+from conflict_events import tablefiles
+from conflict_events.export import _text_rows, export
+from conflict_events.report import GITHUB_ANNOTATIONS, render
+from conflict_events.problems import Problem
+from tests.conftest import edit
+
+TABLES = ["events", "actors", "sources", "evidence", "casualties", "equipment", "vocabularies"]
+
+
+def _rules(report):
+    return sorted({p.rule for p in report.problems})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_export_then_validate_passes_for_every_table(tmp_path, fmt):
+    paths = [export(table, fmt, tmp_path / f"{table}.{fmt}") for table in TABLES]
+    for path in paths:
+        report = ce.validate([path])
+        assert report.problems == [], path.name
+    assert ce.validate(paths).valid
+
+
+def test_export_round_trips_values(tmp_path):
+    events = ce.load()
+    for fmt in ("csv", "json"):
+        path = export("events", fmt, tmp_path / f"events.{fmt}")
+        if fmt == "csv":
+            rows = pd.read_csv(path, dtype=str, keep_default_na=False).to_dict(orient="records")
+        else:
+            rows = json.loads(path.read_text("utf-8"))
+        assert [r["event_id"] for r in rows] == events["event_id"].tolist()
+        (dnipro,) = [r for r in rows if r["event_id"] == "CE000004"]
+        assert (str(dnipro["fatalities_best"]), dnipro["start_date"]) == ("35", "2023-01-09")
+        assert dnipro["fatalities_low"] in ("", None)
+
+
+def test_export_neutralises_formulas():
+    frame = pd.DataFrame({"actor_id": ["X"], "name": ['=HYPERLINK("http://x")'], "actor_type": ["group"],
+                          "country_iso3": [None], "parent_id": [None], "note": ["@SUM(A1)"]})
+    fields = ce.data.descriptor()["resources"][1]["schema"]["fields"]
+    rows = _text_rows(frame, fields, for_csv=True)
+    assert rows.loc[0, "name"] == '\'=HYPERLINK("http://x")' and rows.loc[0, "note"] == "'@SUM(A1)"
+
+
+def _write_csv(path: Path, frame: pd.DataFrame, **options) -> Path:
+    frame.to_csv(path, index=False, **options)
+    return path
+
+
+def _actors(tmp_path):
+    return pd.read_csv(export("actors", "csv", tmp_path / "source.csv"), dtype=str, keep_default_na=False)
+
+
+def test_formula_in_a_csv_cell_is_flagged(tmp_path):
+    actors = _actors(tmp_path)
+    actors.loc[2, "note"] = "=1+1"
+    (problem,) = ce.validate([_write_csv(tmp_path / "actors.csv", actors)]).problems
+    assert (problem.rule, problem.field, problem.line, problem.value) == ("formula-injection", "note", 4, "=1+1")
+
+
+def test_bom_and_crlf_are_accepted(tmp_path):
+    actors = _actors(tmp_path)
+    path = _write_csv(tmp_path / "actors.csv", actors, encoding="utf-8-sig", lineterminator="\r\n")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf") and b"\r\n" in path.read_bytes()
+    assert ce.validate([path]).valid
+    record = tmp_path / "CE000003.yaml"
+    text = (ce._paths.DATASET_DIR / "events" / "CE000003.yaml").read_text("utf-8")
+    record.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    assert ce.validate([record]).valid
+
+
+def test_non_utf8_names_the_line_and_the_encoding(tmp_path):
+    actors = _actors(tmp_path)
+    actors.loc[1, "name"] = "Bélarus"
+    path = _write_csv(tmp_path / "actors.csv", actors, encoding="cp1252")
+    (problem,) = ce.validate([path]).problems
+    assert problem.rule == "file-encoding" and problem.line == 3
+    assert "UTF-8" in problem.message and "Windows-1252" in problem.message
+
+
+@pytest.mark.parametrize("name, content, rule", [
+    ("events.csv", b"", "file-empty"),
+    ("events.csv", b"   \n\n", "file-empty"),
+    ("evidence.csv", b"\x00\x01PK\x03\x04", "file-binary"),
+    ("CE000050.yaml", b"", "file-empty"),
+    ("CE000050.yaml", b"\x89PNG\r\n\x1a\n\x00\x00", "file-binary"),
+    ("CE000050.yaml", b"event_id: [unclosed\n", "yaml-syntax"),
+    ("events.json", b'[{"event_id": "CE000001",}]', "json-syntax"),
+    ("events.parquet", b"PAR1 not really", "file-format"),
+    ("notes.txt", b"hello", "file-format"),
+    ("people.csv", b"a,b\n1,2\n", "table-unknown"),
+])
+def test_bad_files_get_a_named_rule(tmp_path, name, content, rule):
+    path = tmp_path / name
+    path.write_bytes(content)
+    report = ce.validate([path])
+    assert _rules(report) == [rule]
+    assert report.problems[0].file.endswith(name)
+
+
+def test_yaml_object_tags_are_refused_and_never_constructed(tmp_path):
+    marker = tmp_path / "constructed"
+    path = tmp_path / "CE000051.yaml"
+    path.write_text(f'event_id: CE000051\nevent_type: !!python/object/apply:os.system ["touch {marker}"]\n', "utf-8")
+    (problem,) = ce.validate([path]).problems
+    assert (problem.rule, problem.line) == ("yaml-unsafe-tag", 2)
+    assert not marker.exists()
+
+
+def test_yaml_too_large_is_refused(tmp_path, monkeypatch):
+    from conflict_events import records
+
+    monkeypatch.setattr(records, "MAX_YAML_BYTES", 100)
+    path = tmp_path / "CE000052.yaml"
+    path.write_text("summary: " + "x" * 200 + "\n", "utf-8")
+    assert _rules(ce.validate([path])) == ["file-too-large"]
+
+
+def test_csv_lines_are_physical_lines(tmp_path):
+    actors = _actors(tmp_path)
+    actors.loc[0, "note"] = "one\ntwo\nthree"
+    actors.loc[5, "actor_type"] = "statee"
+    (problem,) = ce.validate([_write_csv(tmp_path / "actors.csv", actors)]).problems
+    assert (problem.rule, problem.line) == ("enum", 5 + 2 + 2)  # header, 5 rows before it, 2 extra lines in row 0
+
+
+def test_parquet_problems_name_the_row(tmp_path):
+    actors = ce.load("actors")
+    actors["actor_type"] = actors["actor_type"].astype(object)
+    actors.loc[4, "actor_type"] = "statee"
+    path = tmp_path / "actors.parquet"
+    actors.to_parquet(path)
+    (problem,) = ce.validate([path]).problems
+    assert (problem.rule, problem.line, problem.field) == ("enum", 5, "actor_type")
+
+
+def test_repeats_across_batches_are_found(tmp_path, monkeypatch):
+    monkeypatch.setattr(tablefiles, "BATCH_BYTES", 256)  # many small batches
+    actors = _actors(tmp_path)
+    actors = pd.concat([actors, actors.iloc[[0]]], ignore_index=True)
+    path = _write_csv(tmp_path / "actors.csv", actors)
+    assert path.stat().st_size > 3 * 256
+    (problem,) = ce.validate([path]).problems
+    assert (problem.rule, problem.field, problem.line, problem.value) == ("unique", "actor_id", len(actors) + 1, actors.loc[0, "actor_id"])
+
+
+def test_events_without_any_evidence_file_get_one_problem(tmp_path):
+    events = pd.read_csv(export("events", "csv", tmp_path / "x.csv"), dtype=str, keep_default_na=False)
+    events["event_id"] = [f"CE9{i:05d}" for i in range(len(events))]
+    events["start_date"] = "2020-01-01"  # not near-duplicates of the released events
+    report = ce.validate([_write_csv(tmp_path / "events.csv", events)])
+    (problem,) = [p for p in report.problems if p.rule == "event-without-evidence"]
+    assert problem.line is None and f"{len(events)} events have no evidence" in problem.message
+
+
+def test_a_near_duplicate_event_is_flagged(dataset):
+    text = (dataset / "events" / "CE000003.yaml").read_text("utf-8").replace("CE000003", "CE000099")
+    (dataset / "events" / "CE000099.yaml").write_text(text, "utf-8")
+    problems = ce.validate([dataset]).problems
+    assert [(p.rule, Path(p.file).name) for p in problems] == [("near-duplicate", "CE000099.yaml")]
+
+
+def test_a_single_new_record_is_checked_against_the_package(tmp_path):
+    text = (ce._paths.DATASET_DIR / "events" / "CE000010.yaml").read_text("utf-8")
+    record = tmp_path / "CE000060.yaml"
+    record.write_text(text.replace("CE000010", "CE000060").replace("end_date: 2023-01-15", "end_date: 2023-01-14"), "utf-8")
+    assert ce.validate([record]).valid
+    edit(record, "actor1_id: UKR-ZELENSKY", "actor1_id: UKR-NOBODY")
+    assert _rules(ce.validate([record])) == ["foreign-key"]
+    alone = ce.validate([record], base=None).problems  # no actors or sources at all
+    assert {(p.rule, p.field) for p in alone} == {("foreign-key", "actor1_id"), ("foreign-key", "source_id"), ("foreign-key", "attributed_to")}
+
+
+def _digest(folder: Path) -> dict[str, tuple[str, int]]:
+    return {str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_validation_never_changes_its_inputs_and_is_repeatable(dataset, tmp_path):
+    edit(dataset / "events" / "CE000001.yaml", "end_date: 2023-02-01", "end_date: 2023-01-10")
+    export("events", "csv", dataset / "events.csv")
+    before = _digest(dataset)
+    first = ce.validate([dataset, dataset / "events.csv"])
+    second = ce.validate([dataset, dataset / "events.csv"])
+    assert _digest(dataset) == before
+    assert first.problems == second.problems and first.problems
+
+
+def test_github_annotations_are_escaped_and_capped(tmp_path, monkeypatch):
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    problems = [Problem(f"dir,a:b/{i}.yaml", i + 1, "summary", "enum", f"bad\nvalue 100%, {i}") for i in range(GITHUB_ANNOTATIONS + 5)]
+    out = render(problems, "github").splitlines()
+    errors = [line for line in out if line.startswith("::error ")]
+    assert len(errors) == GITHUB_ANNOTATIONS
+    assert errors[0] == "::error file=dir%2Ca%3Ab/0.yaml,line=1,title=enum (summary)::bad%0Avalue 100%25, 0. Hint: use one of the codes listed in the message (see schema/vocabularies.yaml)"
+    table = summary.read_text("utf-8")
+    assert table.count("\n| dir,a:b/") == GITHUB_ANNOTATIONS + 5
+
+
+def test_cli_export_and_unreadable_exit_codes(tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, "-m", "conflict_events", *map(str, a)], capture_output=True, text=True)
+    result = run("export", "--table", "actors", "--format", "csv", "-o", tmp_path / "actors.csv")
+    assert result.returncode == 0 and (tmp_path / "actors.csv").is_file()
+    assert run("validate", tmp_path / "actors.csv").returncode == 0
+    bad = run("export", "--table", "people", "--format", "csv", "-o", tmp_path / "x.csv")
+    assert bad.returncode == 2 and "no table 'people'" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_new_record_that_repeats_a_released_event_is_a_near_duplicate(tmp_path):
+    text = (ce._paths.DATASET_DIR / "events" / "CE000003.yaml").read_text("utf-8")
+    record = tmp_path / "CE000061.yaml"
+    record.write_text(text.replace("CE000003", "CE000061"), "utf-8")
+    (problem,) = ce.validate([record]).problems
+    assert (problem.rule, problem.field, problem.line) == ("near-duplicate", "event_id", 1)
