@@ -47,7 +47,7 @@ def release_info(version: str | None = None) -> dict[str, Any]:
         "title": desc.get("title") or desc.get("name") or "conflict-events",
         "authors": contributors or list(AUTHORS),
         "version": desc["version"],
-        "date": desc["created"],
+        "date": str(desc["created"])[:10],
         "fingerprint": desc["fingerprint"],
         "url": desc.get("homepage"),
         "files": release_url(version, RELEASES_URL),

@@ -54,7 +54,7 @@ def release(
 ) -> Path:
     """Build the records in ``dataset_dir`` into release ``version`` in ``releases_dir``; return its folder.
 
-    ``created`` is the release date (default: today). ``changelog`` and
+    ``created`` is the release date or date-time (default: today). ``changelog`` and
     ``citation`` are the CHANGELOG.md and CITATION.cff to update (None: leave
     it alone). Raises :class:`ReleaseError` when the release is refused and
     :class:`conflict_events.build.BuildError` when the records are invalid.
@@ -66,7 +66,8 @@ def release(
     version = str(version)
     if not _is_version(version):
         raise ReleaseError(f"{version!r} is not a version: write it as MAJOR.MINOR.PATCH, such as 1.0.0")
-    created = created or _dt.date.today().isoformat()
+    created = _created(created)
+    day = created[:10]
     known = registry.read(releases_dir)
     target = releases_dir / version
     if target.exists() or version in known:
@@ -92,12 +93,12 @@ def release(
         entry = registry.entry_for(built)
         updates = {registry.registry_path(releases_dir): registry.render({**known, version: entry})}
         if changelog is not None:
-            updates[changelog] = update_changelog(texts[changelog], version, created, entry["fingerprint"], previous, changes)
+            updates[changelog] = update_changelog(texts[changelog], version, day, entry["fingerprint"], previous, changes)
         if citation is not None:
             from conflict_events.citation import update_cff
 
             try:
-                updates[citation] = update_cff(texts[citation], version, created, entry["fingerprint"])
+                updates[citation] = update_cff(texts[citation], version, day, entry["fingerprint"])
             except ValueError as error:
                 raise ReleaseError(f"{citation}: {error}") from error
         os.replace(built, target)
@@ -106,6 +107,21 @@ def release(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target
+
+
+def _created(created: str | None) -> str:
+    """The release time as the Data Package spec wants ``created``: an RFC 3339 date-time (a day is its midnight UTC)."""
+    if created is None:
+        return _dt.date.today().isoformat() + "T00:00:00Z"
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", created):
+            return _dt.date.fromisoformat(created).isoformat() + "T00:00:00Z"
+        moment = _dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ReleaseError(f"created {created!r} is not a date (YYYY-MM-DD) or a date-time (YYYY-MM-DDTHH:MM:SSZ)") from error
+    if moment.tzinfo is None:
+        raise ReleaseError(f"created {created!r} has no time zone; add Z for UTC")
+    return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _read(path: Path) -> str:

@@ -29,16 +29,29 @@ NEW_CASUALTY_REPORT = """
 """
 RETIRED = "- {event_id: CE000003, reason: merged, successor: CE000002, retired_in: 2.0.0, note: Test fixture.}\n"
 
+#: A changelog as the project keeps it, with nothing unreleased.
+CHANGELOG = """# Changelog
+
+All notable changes to this project are documented here, as [Keep a Changelog](https://keepachangelog.com/en/1.1.0/) says.
+
+## [Unreleased]
+
+## [1.0.0] - 2026-11-27
+
+### Added
+- Release 1.0.0 of the data, inside the package.
+"""
+
 _cache: dict[str, Path] = {}
 
 
 def copy_workspace(root: Path) -> Path:
-    """The records, the releases, CHANGELOG.md and CITATION.cff, copied to ``root``."""
+    """The records, the releases and CITATION.cff copied to ``root``, and a CHANGELOG.md."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(DATASET_DIR, root / "dataset")
     shutil.copytree(RELEASES_DIR, root / "releases", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("CHANGELOG.md", "CITATION.cff"):
-        shutil.copy(REPO / name, root / name)
+    shutil.copy(REPO / "CITATION.cff", root / "CITATION.cff")
+    (root / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
     return root
 
 

@@ -42,7 +42,7 @@ def _registry(root: Path) -> dict:
 def test_a_second_release_from_changed_records(history):
     folder = history / "releases" / "1.1.0"
     desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    assert (desc["version"], desc["created"]) == ("1.1.0", "2026-12-01")
+    assert (desc["version"], desc["created"]) == ("1.1.0", "2026-12-01T00:00:00Z")  # the spec's RFC 3339 date-time
     assert [r["name"] for r in desc["resources"]][-1] == "retired"
     for resource in desc["resources"]:
         data = (folder / resource["path"]).read_bytes()
@@ -90,6 +90,13 @@ def test_a_version_that_exists_is_refused(workspace):
 
 def make_version(root: Path, version: str, created: str = "2026-12-01") -> Path:
     return release(version, root / "dataset", root / "releases", created, changelog=root / "CHANGELOG.md", citation=root / "CITATION.cff")
+
+
+def test_a_bad_version_or_date_is_refused(workspace):
+    with pytest.raises(ReleaseError, match="'1.1' is not a version"):
+        make_version(workspace, "1.1")
+    with pytest.raises(ReleaseError, match="'next week' is not a date"):
+        make_version(workspace, "1.1.0", created="next week")
 
 
 @pytest.mark.parametrize("version", ["1.0.1", "2.0.0", "1.2.0", "0.9.0"])
@@ -227,3 +234,15 @@ def test_release_command_exit_codes(workspace):
     assert done.returncode == 0, done.stderr
     assert (workspace / "releases" / "1.1.0" / "datapackage.json").is_file()
     assert "1.1.0" in _registry(workspace)
+
+
+def test_frictionless_validates_a_release_with_retired_ids(history):
+    from frictionless import Checklist, Package, system
+
+    with system.use_context(trusted=True):
+        report = Package(str(history / "releases" / "2.0.0" / "datapackage.json")).validate(checklist=Checklist(skip_errors=["byte-count"]))
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(history / "releases" / "2.0.0" / "retired.parquet").to_pylist() == [
+        {"event_id": "CE000003", "reason": "merged", "successor": "CE000002", "retired_in": "2.0.0", "note": "Test fixture."}]
