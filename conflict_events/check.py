@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from conflict_events import schema as _schema
-from conflict_events.coerce import locate
+from conflict_events.coerce import RowView, locate
 from conflict_events.dtypes import enum_of
 from conflict_events.problems import Problem, dedupe
 from conflict_events.rules import table_schema
@@ -103,11 +103,11 @@ def _problems(table: str, frame: pd.DataFrame, cases: pd.DataFrame, desc: dict |
         seen.add((label, rule, field))
         value = frame.at[label, field] if field in frame.columns else case.failure_case
         file, line = where(label, field)
-        problems.append(Problem(file, line, field, rule, message(table, rule, fields.get(field, {}), value, frame.loc[label]), _plain(value)))
+        problems.append(Problem(file, line, field, rule, message(table, rule, fields.get(field, {}), value, RowView(frame, label)), _plain(value)))
     return problems
 
 
-def message(table: str, rule: str, field: dict[str, Any], value: Any, row: pd.Series) -> str:
+def message(table: str, rule: str, field: dict[str, Any], value: Any, row: RowView) -> str:
     """A sentence that says what is wrong, in the terms of the data."""
     name = field.get("name", "")
     constraints = field.get("constraints", {})
@@ -166,7 +166,7 @@ def _target(table: str, field: str) -> str:
     return "actor"
 
 
-def _key(table: str, row: pd.Series) -> str:
+def _key(table: str, row: RowView) -> str:
     try:
         keys = _schema.resource(table)["schema"].get("primaryKey", [])
     except KeyError:

@@ -32,13 +32,27 @@ def locate(frame: pd.DataFrame) -> Locate:
     has_lines = "_lines" in frame.columns
 
     def where(label: Any, field: str | None) -> tuple[str, int | None]:
-        row = frame.loc[label]
-        line = row["_line"]
-        if has_lines and isinstance(row["_lines"], dict) and field in row["_lines"]:
-            line = row["_lines"][field]
-        return str(row["_file"]), None if line is None or pd.isna(line) else int(line)
+        line = frame.at[label, "_line"]
+        if has_lines:
+            lines = frame.at[label, "_lines"]
+            if isinstance(lines, dict) and field in lines:
+                line = lines[field]
+        return str(frame.at[label, "_file"]), None if line is None or pd.isna(line) else int(line)
 
     return where
+
+
+class RowView:
+    """Cells of one row, read on demand (cheaper than taking the whole row of a wide frame)."""
+
+    def __init__(self, frame: pd.DataFrame, label: Any):
+        self.frame, self.label = frame, label
+
+    def get(self, column: str, default: Any = None) -> Any:
+        return self.frame.at[self.label, column] if column in self.frame.columns else default
+
+    def __contains__(self, column: str) -> bool:
+        return column in self.frame.columns
 
 
 def _text(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -101,11 +115,18 @@ def coerce(raw: pd.DataFrame, fields: list[dict[str, Any]], where: Locate) -> tu
 
 
 def _lists(values: pd.Series, delimiter: str) -> tuple[pd.Series, pd.Series]:
+    """Delimited text (CSV) or lists (YAML, JSON) to lists of text; the mask marks cells that are neither."""
+    if values.dtype != object:  # text only: split in one vectorised pass
+        text = values.astype("str")
+        present = text.notna() & (text != "")
+        split = text.where(present).str.split(delimiter)
+        return split.astype(object).where(present, None), pd.Series(False, index=values.index)
+
     def one(value: Any) -> Any:
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return None
         if isinstance(value, str):
-            return [item.strip() for item in value.split(delimiter)] if value.strip() else None
+            return value.split(delimiter) if value else None
         if isinstance(value, (list, tuple, np.ndarray)) and all(isinstance(item, str) for item in value):
             return list(value)
         return _BAD

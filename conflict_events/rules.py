@@ -15,6 +15,7 @@ import functools
 import math
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -140,27 +141,21 @@ def is_country_code(code: str) -> bool:
 
 
 def _country_code_known(s: pd.Series) -> pd.Series:
-    return s.map(lambda code: not isinstance(code, str) or is_country_code(code))
+    known = {code: is_country_code(code) for code in s.dropna().unique() if isinstance(code, str)}
+    return s.map(known).fillna(True).astype(bool)
 
 
 def _inside_or_near_country(df: pd.DataFrame) -> pd.Series:
-    def ok(iso3: Any, lat: Any, lon: Any) -> bool:
-        if not isinstance(iso3, str) or lat is None or lon is None or pd.isna(lat) or pd.isna(lon):
-            return True
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            return True  # out of range: the minimum/maximum constraints report it
-        box = country_box(iso3)
-        if box is None:  # unknown country: country-code reports it
-            return True
-        west, south, east, north = box
-        d = NEAR_DEGREES
-        return (south - d <= lat <= north + d) and (west - d <= lon <= east + d)
-
-    return pd.Series(
-        [ok(*values) for values in zip(df["country_iso3"], df["latitude"], df["longitude"])],
-        index=df.index,
-        dtype=bool,
-    )
+    """Vectorised: each distinct country's box is looked up once."""
+    lat, lon = df["latitude"].astype("float64"), df["longitude"].astype("float64")
+    boxes = {code: country_box(code) for code in df["country_iso3"].dropna().unique() if isinstance(code, str)}
+    bounds = {i: df["country_iso3"].map({c: b[i] for c, b in boxes.items() if b is not None}).astype("float64") for i in range(4)}
+    west, south, east, north = bounds[0], bounds[1], bounds[2], bounds[3]
+    d = NEAR_DEGREES
+    inside = (lat >= south - d) & (lat <= north + d) & (lon >= west - d) & (lon <= east + d)
+    # no coordinates, coordinates out of range (minimum/maximum report them) or an unknown country (country-code does)
+    exempt = lat.isna() | lon.isna() | ~lat.between(-90, 90) | ~lon.between(-180, 180) | west.isna()
+    return (inside | exempt).astype(bool)
 
 
 def _subtype_belongs(df: pd.DataFrame) -> pd.Series:
@@ -187,7 +182,7 @@ def latest_reports(casualties: pd.DataFrame) -> pd.DataFrame:
     return ordered.groupby("event_id", sort=False).tail(1).set_index("event_id")
 
 
-def _matches_latest(casualties: pd.DataFrame):
+def matches_latest(casualties: pd.DataFrame):
     latest = latest_reports(casualties)
 
     def check(df: pd.DataFrame) -> pd.Series:
@@ -225,17 +220,23 @@ def _wide(check, rule: str, field: str) -> pa.Check:
     return pa.Check(check, error=f"{rule}@{field}")
 
 
+def near_duplicate_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash per row of the near-duplicate key (type, place and dates)."""
+    return pd.util.hash_pandas_object(frame[NEAR_DUPLICATE_KEY], index=False).to_numpy()
+
+
 def _not_near_duplicate(others: pd.DataFrame | None):
     """Not the same type, place and dates as an earlier row, or as an event of ``others`` with another id."""
+    usable = others is not None and len(others) > 0 and set(NEAR_DUPLICATE_KEY) <= set(others.columns)
+    other_ids = others["event_id"].to_numpy() if usable else None
+    other_hashes = near_duplicate_hashes(others) if usable else None
 
     def check(df: pd.DataFrame) -> pd.Series:
         ids = df["event_id"]
         bad = df.duplicated(NEAR_DUPLICATE_KEY, keep="first") & ~ids.duplicated(keep=False)
-        if others is not None and len(others) and set(NEAR_DUPLICATE_KEY) <= set(others.columns):
-            outside = others.loc[~others["event_id"].isin(set(ids.dropna())), NEAR_DUPLICATE_KEY].drop_duplicates()
-            if len(outside):
-                keyed = df[NEAR_DUPLICATE_KEY].merge(outside.assign(_hit=True), on=NEAR_DUPLICATE_KEY, how="left")["_hit"]
-                bad |= keyed.fillna(False).astype(bool).to_numpy()
+        if usable:
+            elsewhere = ~np.isin(other_ids, ids.dropna().to_numpy())
+            bad |= np.isin(near_duplicate_hashes(df), other_hashes[elsewhere])
         return ~bad
 
     return check
@@ -293,7 +294,7 @@ def table_schema(name: str, related: Mapping[str, pd.DataFrame] | None = None, d
             columns["event_id"].checks.append(pa.Check(_in(related["evidence"]["event_id"]), error="event-without-evidence"))
             checks.append(_wide(_cites_its_sources(related["evidence"], related.get("casualties")), "source-not-cited", "source_ids"))
         if "casualties" in related:
-            checks.append(_wide(_matches_latest(related["casualties"]), "casualties-not-latest", "fatalities_best"))
+            checks.append(_wide(matches_latest(related["casualties"]), "casualties-not-latest", "fatalities_best"))
     elif name == "casualties":
         checks.append(_wide(_ordered(FATALITY_COLUMNS["casualties"]), "fatalities-order", "killed_best"))
     elif name == "actors":

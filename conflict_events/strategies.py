@@ -800,19 +800,23 @@ _MUTATORS: dict[str, Callable[[st.DrawFn, _Rows], tuple[str, str | None, str]]] 
 MUTATION_RULES = tuple(_MUTATORS)
 
 
-@st.composite
-def mutations(draw: st.DrawFn, rules: Iterable[str] | None = None, **options: Any) -> Mutation:
+def mutations(rules: Iterable[str] | None = None, **options: Any) -> st.SearchStrategy[Mutation]:
     """A valid package's rows with exactly one rule broken (drawn from ``rules``, default all).
 
-    Every event of the package has at least one casualty report and one line
-    of equipment, so that every rule has a place to break.
+    ``options`` go to :func:`datasets`; by default every event has at least
+    one casualty report and one line of equipment, so that every rule has a
+    place to break.
     """
     rules = tuple(rules) if rules is not None else MUTATION_RULES
     unknown = set(rules) - set(_MUTATORS)
-    if unknown:
-        raise ValueError(f"no mutation for {', '.join(sorted(unknown))}; the rules are: {', '.join(MUTATION_RULES)}")
+    if unknown or not rules:
+        raise ValueError(f"no mutation for {', '.join(sorted(unknown)) or 'no rule'}; the rules are: {', '.join(MUTATION_RULES)}")
+    return _mutations(rules, {"min_reports": 1, "min_equipment": 1, **options})
+
+
+@st.composite
+def _mutations(draw: st.DrawFn, rules: tuple[str, ...], options: dict[str, Any]) -> Mutation:
     rule = draw(st.sampled_from(rules))
-    options = {"min_reports": 1, "min_equipment": 1, **options}
     rows = _Rows(draw(datasets(**options)).rows())
     table, field, note = _MUTATORS[rule](draw, rows)
     return Mutation(rule, table, field, note, rows.rows)

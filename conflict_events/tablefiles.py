@@ -100,12 +100,13 @@ def csv_header(path: Path, display: str) -> list[str]:
     return header
 
 
-def csv_batches(path: Path, display: str) -> Iterator[pd.DataFrame]:
-    """Stream a CSV file in batches of raw text cells."""
+def csv_batches(path: Path, display: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Stream a CSV file in batches of raw text cells (only ``columns``, if given)."""
     header = csv_header(path, display)
     read = pacsv.ReadOptions(block_size=BATCH_BYTES, use_threads=True)
     parse = pacsv.ParseOptions(newlines_in_values=True)
-    convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header}, strings_can_be_null=False, quoted_strings_can_be_null=False)
+    convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header}, strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                   include_columns=[c for c in header if c in columns] if columns is not None else None)
     first_line = 2
     try:
         with pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert) as reader:
@@ -144,14 +145,15 @@ def physical_lines(path: Path, rows: set[int]) -> dict[int, int]:
     return found
 
 
-def parquet_batches(path: Path, display: str) -> Iterator[pd.DataFrame]:
+def parquet_batches(path: Path, display: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """Stream a Parquet file; ``_line`` is the 1-based row number."""
     try:
         source = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as error:
         raise FileProblem(Problem(display, None, None, "file-format", f"not a readable Parquet file: {error}")) from None
     first = 1
-    for batch in source.iter_batches(batch_size=BATCH_ROWS):
+    names = [c for c in source.schema_arrow.names if columns is None or c in columns]
+    for batch in source.iter_batches(batch_size=BATCH_ROWS, columns=names):
         frame = batch.to_pandas(date_as_object=True)
         frame = frame.astype(object).where(frame.notna(), None)
         frame.index = pd.RangeIndex(first, first + len(frame))
@@ -236,14 +238,17 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def batches(path: Path, display: str) -> Iterator[pd.DataFrame]:
-    """Batches of raw rows from any table file; raises :class:`FileProblem` if it cannot be read."""
+def batches(path: Path, display: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Batches of raw rows from any table file; raises :class:`FileProblem` if it cannot be read.
+
+    ``columns`` limits CSV and Parquet reading to those columns (JSON gives them all).
+    """
     sniff(path, display)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return csv_batches(path, display)
+        return csv_batches(path, display, columns)
     if suffix == ".parquet":
-        return parquet_batches(path, display)
+        return parquet_batches(path, display, columns)
     if suffix in (".jsonl", ".ndjson"):
         return jsonl_batches(path, display)
     if suffix == ".json":

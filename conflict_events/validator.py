@@ -24,7 +24,7 @@ from conflict_events.check import check_quotes, check_table, check_tables
 from conflict_events.coerce import coerce, locate
 from conflict_events.problems import Problem, dedupe
 from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
-from conflict_events.rules import NEAR_DUPLICATE_KEY
+from conflict_events.rules import NEAR_DUPLICATE_KEY, matches_latest
 from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, physical_lines, table_of
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -161,7 +161,7 @@ def _keys_list(frame: pd.DataFrame, key: list[str]) -> list[tuple]:
 
 
 #: Columns of a table file kept in memory for references from other files, when the file is large.
-_REFERENCE_COLUMNS = {"events": ["event_id", *NEAR_DUPLICATE_KEY], "evidence": ["event_id", "source_id"]}
+_REFERENCE_COLUMNS = {"events": ["event_id"], "evidence": ["event_id", "source_id"]}
 _SMALL_FILE = 64 << 20
 
 
@@ -172,7 +172,7 @@ def _read_table_file(path: Path, display: str, name: str, problems: list[Problem
     if wanted is not None:
         fields = [f for f in fields if f["name"] in wanted]
     parts = []
-    for raw in batches(path, display):
+    for raw in batches(path, display, wanted):
         if wanted is not None:
             raw = raw[[c for c in raw.columns if c in wanted or c.startswith("_")]]
         frame, _ = coerce(raw, fields, locate(raw))
@@ -198,8 +198,7 @@ class _Seen:
         for rule, field, columns in self.specs:
             if not set(columns) <= set(frame.columns):
                 continue
-            values = frame[columns]
-            hashed = pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy()
+            hashed = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
             earlier = self.hashes[rule + field]
             if earlier:
                 repeat = np.isin(hashed, np.concatenate(earlier))
@@ -213,7 +212,46 @@ class _Seen:
         return problems
 
 
-def _check_table_file(path: Path, display: str, name: str, related: dict[str, pd.DataFrame], archives: list[Path]) -> list[Problem]:
+class _Untold:
+    """Events of a table file whose evidence or casualty reports were not given at all.
+
+    Rather than one problem per event (a million for a bulk file), each rule
+    gets one problem per file, with the count and the first event ids.
+    """
+
+    RULES = {"evidence": "event-without-evidence", "casualties": "casualties-not-latest"}
+
+    def __init__(self, related: dict[str, pd.DataFrame], given: set[str]):
+        self.tables = [table for table in self.RULES if table not in given]
+        self.related = related
+        self.hits: dict[str, list[str]] = {table: [] for table in self.tables}
+        self.counts = dict.fromkeys(self.tables, 0)
+
+    def context(self) -> dict[str, pd.DataFrame]:
+        return {k: v for k, v in self.related.items() if k not in self.tables}
+
+    def check(self, frame: pd.DataFrame) -> None:
+        for table in self.tables:
+            if table == "evidence":
+                ok = frame["event_id"].isin(set(self.related["evidence"]["event_id"].dropna()))
+            else:
+                ok = matches_latest(self.related["casualties"])(frame)
+            bad = frame.loc[~ok.to_numpy(), "event_id"]
+            self.counts[table] += len(bad)
+            self.hits[table] += bad.head(5 - len(self.hits[table])).astype(str).tolist()
+
+    def problems(self, display: str) -> list[Problem]:
+        out = []
+        for table in self.tables:
+            if self.counts[table]:
+                what = "no evidence" if table == "evidence" else "figures without a matching casualty report"
+                out.append(Problem(display, None, "event_id" if table == "evidence" else "fatalities_best", self.RULES[table],
+                                   f"{self.counts[table]:,} events have {what}, and no {table} table was given "
+                                   f"(first: {', '.join(self.hits[table])}); add a {table} file for them"))
+        return out
+
+
+def _check_table_file(path: Path, display: str, name: str, related: dict[str, pd.DataFrame], archives: list[Path], given: set[str]) -> list[Problem]:
     fields = _schema.fields(name)
     problems: list[Problem] = []
     header = header_of(path, display)
@@ -227,20 +265,26 @@ def _check_table_file(path: Path, display: str, name: str, related: dict[str, pd
                 problems.append(Problem(display, 1, field["name"], "missing-field", f"{name} needs the column {field['name']}", field["name"]))
     absent = {f["name"] for f in fields} - set(header or names)
     seen = _Seen(name)
+    untold = _Untold(related, given) if name == "events" else None
+    context = untold.context() if untold else dict(related)
+    if name == "events" and "_file" in related.get("events", ()):  # this file's own rows: _Seen compares them
+        context["events"] = related["events"][related["events"]["_file"] != display]
     for raw in batches(path, display):
         where = locate(raw)
         if header is None:
-            problems += [p for p in unknown_fields(name, raw)]
+            problems += unknown_fields(name, raw)
         frame, found = coerce(raw, fields, where)
         problems += found
-        problems += [p for p in check_table(name, frame, related) if not (p.rule == "required" and p.field in absent)]
+        problems += [p for p in check_table(name, frame, context) if not (p.rule == "required" and p.field in absent)]
         problems += seen.check(frame, where)
+        if untold:
+            untold.check(frame)
         if name == "evidence" and "sources" in related:
             for archive in archives:
                 problems += check_quotes(frame, related["sources"], archive)
     if path.suffix.lower() == ".csv":
         problems = _to_physical_lines(path, problems)
-    return problems
+    return problems + (untold.problems(display) if untold else [])
 
 
 def _to_physical_lines(path: Path, problems: list[Problem]) -> list[Problem]:
@@ -249,22 +293,6 @@ def _to_physical_lines(path: Path, problems: list[Problem]) -> list[Problem]:
     if all(lines.get(row, row) == row for row in rows):
         return problems
     return [dataclasses.replace(p, line=lines.get(p.line, p.line)) if p.line is not None else p for p in problems]
-
-
-def _without_evidence_summary(problems: list[Problem], evidence_given: bool) -> list[Problem]:
-    """With no evidence in the input at all, one problem per file says so, instead of one per event."""
-    if evidence_given:
-        return problems
-    missing = [p for p in problems if p.rule == "event-without-evidence"]
-    if len(missing) <= 1:
-        return problems
-    kept = [p for p in problems if p.rule != "event-without-evidence"]
-    for file in sorted({p.file for p in missing}):
-        ids = [str(p.value) for p in missing if p.file == file]
-        kept.append(Problem(file, None, "event_id", "event-without-evidence",
-                            f"{len(ids):,} events have no evidence, and no evidence table was given (first: {', '.join(ids[:5])}); "
-                            "add an evidence file with a verbatim quote for each event"))
-    return kept
 
 
 def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = DATASET_DIR, table: str | None = None) -> Report:
@@ -304,13 +332,12 @@ def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = D
     related = _merge(given_frames, base_frames, inputs.record_events)
     related["vocabularies"] = frames["vocabularies"]
 
+    given = {name for name, frame in frames.items() if len(frame)} | set(file_frames)
     record_frames = {name: frame for name, frame in frames.items() if len(frame) or name == "vocabularies"}
     problems = inputs.problems + check_tables(record_frames, inputs.archives, related)
     for path, display, name in readable:
         try:
-            problems += _check_table_file(path, display, name, related, inputs.archives)
+            problems += _check_table_file(path, display, name, related, inputs.archives, given)
         except FileProblem as error:
             problems.append(error.problem)
-    evidence_given = bool(len(frames["evidence"])) or "evidence" in file_frames
-    problems = _without_evidence_summary(problems, evidence_given)
     return Report(dedupe(problems), sorted(set(inputs.files)))
