@@ -100,22 +100,65 @@ def csv_header(path: Path, display: str) -> list[str]:
     return header
 
 
+def _csv_chunks(path: Path, size: int) -> Iterator[bytes]:
+    """The file after its header line, in chunks of about ``size`` bytes that end at a record's end.
+
+    A line break ends a record only outside quotes; quotes are counted from
+    the start of the file (an escaped quote "" leaves the count even).
+    """
+    with open(path, "rb") as handle:
+        handle.readline()  # the header, read separately
+        carry, quoted = b"", False
+        for block in iter(lambda: handle.read(size), b""):
+            data = carry + block
+            end = len(data)
+            while True:
+                end = data.rfind(b"\n", 0, end)
+                if end < 0 or (quoted + data.count(b'"', 0, end)) % 2 == 0:
+                    break
+            if end < 0:
+                carry = data
+                continue
+            quoted = bool((quoted + data.count(b'"', 0, end + 1)) % 2)
+            yield data[: end + 1]
+            carry = data[end + 1:]
+        if carry.strip():
+            yield carry
+
+
 def csv_batches(path: Path, display: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
-    """Stream a CSV file in batches of raw text cells (only ``columns``, if given)."""
+    """Stream a CSV file in batches of raw text cells (only ``columns``, if given).
+
+    The file is cut into chunks at record ends and each chunk is parsed on
+    its own: Arrow's own streaming reader reads ahead of a slow consumer and
+    would hold the whole file in memory.
+    """
     header = csv_header(path, display)
-    read = pacsv.ReadOptions(block_size=BATCH_BYTES, use_threads=True)
+    read = pacsv.ReadOptions(column_names=header, use_threads=True)
     parse = pacsv.ParseOptions(newlines_in_values=True)
     convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header}, strings_can_be_null=False, quoted_strings_can_be_null=False,
                                    include_columns=[c for c in header if c in columns] if columns is not None else None)
     first_line = 2
     try:
-        with pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert) as reader:
-            for batch in reader:
-                frame = batch.to_pandas()
-                frame.index = pd.RangeIndex(first_line, first_line + len(frame))
-                frame["_file"], frame["_line"] = display, frame.index
-                first_line += len(frame)
-                yield frame
+        for chunk in _csv_chunks(path, BATCH_BYTES):
+            bad_rows: list[Any] = []
+
+            def skip(row: Any) -> str:
+                bad_rows.append(row)
+                return "skip"
+
+            parse.invalid_row_handler = skip
+            frame = pacsv.read_csv(pa.py_buffer(chunk), read_options=read, parse_options=parse, convert_options=convert).to_pandas()
+            frame.index = pd.RangeIndex(first_line, first_line + len(frame))
+            frame["_file"], frame["_line"] = display, frame.index
+            frame.attrs["problems"] = [
+                Problem(display, None, None, "record-shape",
+                        f"a row has {row.actual_columns} cells where the header has {row.expected_columns}: {row.text[:80]!r}", row.text[:200],
+                        hint="give every row as many cells as the header has; quote a cell that holds a comma")
+                for row in bad_rows
+            ]
+            first_line += len(frame)
+            yield frame
     except pa.ArrowInvalid as error:
         text = str(error)
         if "UTF8" in text or "utf8" in text.lower():

@@ -25,7 +25,7 @@ from conflict_events.coerce import coerce, locate
 from conflict_events.problems import Problem, dedupe
 from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
 from conflict_events.rules import NEAR_DUPLICATE_KEY, matches_latest
-from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, physical_lines, table_of
+from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, physical_lines, sniff, table_of
 
 YAML_SUFFIXES = (".yaml", ".yml")
 CHILD_TABLES = ("evidence", "casualties", "equipment")
@@ -165,7 +165,7 @@ _REFERENCE_COLUMNS = {"events": ["event_id"], "evidence": ["event_id", "source_i
 _SMALL_FILE = 64 << 20
 
 
-def _read_table_file(path: Path, display: str, name: str, problems: list[Problem] | None) -> pd.DataFrame:
+def _read_table_file(path: Path, display: str, name: str) -> pd.DataFrame:
     """A table file typed in full (for references), or its reference columns when it is large."""
     fields = _schema.fields(name)
     wanted = None if path.stat().st_size <= _SMALL_FILE else _REFERENCE_COLUMNS.get(name, [f["name"] for f in fields])
@@ -273,6 +273,7 @@ def _check_table_file(path: Path, display: str, name: str, related: dict[str, pd
         where = locate(raw)
         if header is None:
             problems += unknown_fields(name, raw)
+        problems += raw.attrs.get("problems", [])
         frame, found = coerce(raw, fields, where)
         problems += found
         problems += [p for p in check_table(name, frame, context) if not (p.rule == "required" and p.field in absent)]
@@ -313,9 +314,13 @@ def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = D
 
     file_frames: dict[str, list[pd.DataFrame]] = {}
     readable: list[tuple[Path, str, str]] = []
+    children_given = any(inputs.records[t] for t in CHILD_TABLES) or any(n in CHILD_TABLES for _, _, n in inputs.tables)
     for path, display, name in inputs.tables:
         try:
-            file_frames.setdefault(name, []).append(_read_table_file(path, display, name, None))
+            if name == "events" and not children_given and path.stat().st_size > _SMALL_FILE:
+                sniff(path, display)  # a large events file that nothing else refers to is only streamed
+            else:
+                file_frames.setdefault(name, []).append(_read_table_file(path, display, name))
             readable.append((path, display, name))
         except FileProblem as error:
             inputs.problems.append(error.problem)
@@ -332,12 +337,12 @@ def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = D
     related = _merge(given_frames, base_frames, inputs.record_events)
     related["vocabularies"] = frames["vocabularies"]
 
-    given = {name for name, frame in frames.items() if len(frame)} | set(file_frames)
+    given_tables = {name for name, frame in frames.items() if len(frame)} | set(file_frames)
     record_frames = {name: frame for name, frame in frames.items() if len(frame) or name == "vocabularies"}
     problems = inputs.problems + check_tables(record_frames, inputs.archives, related)
     for path, display, name in readable:
         try:
-            problems += _check_table_file(path, display, name, related, inputs.archives, given)
+            problems += _check_table_file(path, display, name, related, inputs.archives, given_tables)
         except FileProblem as error:
             problems.append(error.problem)
     return Report(dedupe(problems), sorted(set(inputs.files)))

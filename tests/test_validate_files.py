@@ -227,3 +227,21 @@ def test_a_new_record_that_repeats_a_released_event_is_a_near_duplicate(tmp_path
     record.write_text(text.replace("CE000003", "CE000061"), "utf-8")
     (problem,) = ce.validate([record]).problems
     assert (problem.rule, problem.field, problem.line) == ("near-duplicate", "event_id", 1)
+
+
+def test_csv_chunks_end_at_record_ends(tmp_path, monkeypatch):
+    """Small batches cut a file with quoted commas, quotes and line breaks only between records."""
+    monkeypatch.setattr(tablefiles, "BATCH_BYTES", 64)
+    rows = pd.DataFrame({"actor_id": [f"X{i}" for i in range(40)], "name": [f'Name, "{i}"\nsecond line' for i in range(40)],
+                         "actor_type": "group", "country_iso3": "", "parent_id": "", "note": ["" if i % 3 else "a\n\nb" for i in range(40)]})
+    path = _write_csv(tmp_path / "actors.csv", rows)
+    read = pd.concat(list(tablefiles.csv_batches(path, "actors.csv")))
+    assert read["name"].tolist() == rows["name"].tolist() and read["note"].tolist() == rows["note"].tolist()
+    assert ce.validate([path]).valid
+
+
+def test_a_short_csv_row_is_reported(tmp_path):
+    path = tmp_path / "actors.csv"
+    path.write_text("actor_id,name,actor_type,country_iso3,parent_id,note\nXA,One,group,,,\nXB,Two,group\n", "utf-8")
+    (problem,) = ce.validate([path]).problems
+    assert problem.rule == "record-shape" and "3 cells where the header has 6" in problem.message
