@@ -83,16 +83,9 @@ def _info(args: argparse.Namespace) -> int:
 @command("build")
 def _build(args: argparse.Namespace) -> int:
     from conflict_events._paths import DATASET_DIR
-    from conflict_events.build import BuildError, build
-    from conflict_events.report import render
+    from conflict_events.build import build
 
-    try:
-        out = build(args.output, args.dataset or DATASET_DIR)
-    except BuildError as error:
-        print(render(error.problems, "text"), file=sys.stderr)
-        print(f"build: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    print(f"built {out}")
+    print(f"built {build(args.output, args.dataset or DATASET_DIR)}")
     return EXIT_OK
 
 
@@ -123,16 +116,11 @@ def _export(args: argparse.Namespace) -> int:
 @command("release")
 def _release(args: argparse.Namespace) -> int:
     from conflict_events import _paths
-    from conflict_events.build import BuildError
     from conflict_events.release import ReleaseError, release
-    from conflict_events.report import render
 
     try:
         path = release(args.version, args.dataset, args.releases, args.created,
                        changelog=args.changelog or _paths.CHANGELOG_PATH, citation=args.citation or _paths.CITATION_PATH)
-    except BuildError as error:
-        print(render(error.problems, "text"), file=sys.stderr)
-        return EXIT_INVALID
     except ReleaseError as error:
         print(f"conflict-events release: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -142,15 +130,9 @@ def _release(args: argparse.Namespace) -> int:
 
 @command("diff")
 def _diff(args: argparse.Namespace) -> int:
-    from conflict_events.build import BuildError
     from conflict_events.changes import diff
-    from conflict_events.report import render
 
-    try:
-        changes = diff(args.a, args.b)
-    except BuildError as error:
-        print(render(error.problems, "text"), file=sys.stderr)
-        return EXIT_INVALID
+    changes = diff(args.a, args.b)
     print(changes.to_json() if args.format == "json" else changes.text())
     return EXIT_OK
 
@@ -164,11 +146,18 @@ def _cite(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from conflict_events.build import BuildError
     from conflict_events.integrity import IntegrityError
 
     args = parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
+    except BuildError as error:  # the records have problems: say every one
+        from conflict_events.report import render
+
+        print(render(error.problems, "text"), file=sys.stderr)
+        print(f"conflict-events {args.command}: {error}", file=sys.stderr)
+        return EXIT_INVALID
     except (LookupError, ValueError, OSError, IntegrityError) as error:
         print(f"conflict-events {args.command}: {error}", file=sys.stderr)
         return EXIT_ERROR
