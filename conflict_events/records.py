@@ -26,7 +26,6 @@ NESTED = {"evidence": "evidence", "casualties": "casualties", "equipment": "equi
 ORIGIN_COLUMNS = ("_file", "_line", "_lines")
 #: Tables kept in one file each (``actors.yaml``); a dataset may leave out the optional ones.
 SHARED_TABLES = ("actors", "sources", "retired")
-OPTIONAL_TABLES = ("retired",)
 
 
 class _Row(dict):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from conflict_events import schema as _schema
 from conflict_events._paths import DATASET_DIR
-from conflict_events.assemble import RECORD_TABLES, raw_frame, typed_tables, unknown_fields, vocabularies_frame
+from conflict_events.assemble import RECORD_TABLES, typed_tables, unknown_fields, vocabularies_frame
 from conflict_events.check import check_quotes, check_table, check_tables
 from conflict_events.coerce import coerce, locate
 from conflict_events.problems import Problem, dedupe
@@ -131,8 +131,9 @@ def _read_folder(path: Path, found: _Inputs) -> None:
         found.archives.append(path / "archive")
 
 
-def _keys(frame: pd.DataFrame, key: list[str]) -> set[tuple]:
-    return set(frame[key].astype(object).where(frame[key].notna(), None).itertuples(index=False, name=None))
+def _keys(frame: pd.DataFrame, key: list[str]) -> list[tuple]:
+    """The key of each row, empty cells as None."""
+    return list(frame[key].astype(object).where(frame[key].notna(), None).itertuples(index=False, name=None))
 
 
 def _merge(given: dict[str, list[pd.DataFrame]], base: dict[str, pd.DataFrame], record_events: set[str]) -> dict[str, pd.DataFrame]:
@@ -143,8 +144,8 @@ def _merge(given: dict[str, list[pd.DataFrame]], base: dict[str, pd.DataFrame], 
         if name in base and name != "vocabularies":
             rows = base[name]
             key = _schema.resource(name)["schema"]["primaryKey"]
-            replaced = set().union(*(_keys(frame, key) for frame in parts if set(key) <= set(frame.columns))) if parts else set()
-            keep = ~pd.Series([row in replaced for row in _keys_list(rows, key)], index=rows.index, dtype=bool)
+            replaced = {k for frame in parts if set(key) <= set(frame.columns) for k in _keys(frame, key)}
+            keep = ~pd.Series([row in replaced for row in _keys(rows, key)], index=rows.index, dtype=bool)
             if name in CHILD_TABLES:  # an event record carries all its children
                 keep &= ~rows["event_id"].isin(record_events)
             parts.append(rows[keep])
@@ -154,10 +155,6 @@ def _merge(given: dict[str, list[pd.DataFrame]], base: dict[str, pd.DataFrame], 
             parts = [pd.DataFrame(columns=[f["name"] for f in _schema.fields(name)])]
         merged[name] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return merged
-
-
-def _keys_list(frame: pd.DataFrame, key: list[str]) -> list[tuple]:
-    return list(frame[key].astype(object).where(frame[key].notna(), None).itertuples(index=False, name=None))
 
 
 #: Columns of a table file kept in memory for references from other files, when the file is large.

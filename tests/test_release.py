@@ -16,7 +16,7 @@ from conflict_events.build import BuildError
 from conflict_events.release import ReleaseError, release
 from conflict_events.validator import validate
 from tests import _history
-from tests._history import CREATED, add_event_and_casualty_report, copy_workspace, make, merge_ce000003
+from tests._history import add_event_and_casualty_report, copy_workspace, make, merge_ce000003
 
 FINGERPRINT_1_0_0 = "sha256:4b7ec337515086b3b044f0f6157a49be8e6ce9bf246fb80a1083543d2ec2ae92"
 

@@ -3,8 +3,6 @@
 import csv
 import io
 
-import pandas as pd
-import pytest
 import yaml
 from frictionless import Package, Resource, Schema, system
 from hypothesis import given
