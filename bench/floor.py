@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 
 from conflict_events import schema as _schema
 
-FORMULA = r"^[=+\-@\t\r]"
+FORMULA_START = pa.array(list("=+-@\t\r"))  # conflict_events.rules.FORMULA_START, as a set of first characters
 NEAR_DUPLICATE_KEY = ["event_type", "country_iso3", "location", "latitude", "longitude", "start_date", "end_date"]
 INTEGER, NUMBER, DATE = r"^[+-]?[0-9]+$", r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -88,12 +88,14 @@ def check(path: Path) -> dict:
                     length = pc.utf8_length(text)
                     bad = pc.or_kleene(pc.less(length, constraints.get("minLength", 0)), pc.greater(length, constraints.get("maxLength", 2**31)))
                     report(_mask(bad), "length")
-                report(_mask(pc.match_substring_regex(text, FORMULA)), "formula-injection")
+                report(_mask(pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=FORMULA_START)), "formula-injection")
                 typed[name] = text
             elif kind == "date":
                 ok = pc.match_substring_regex(text, DATE)
                 parsed = pc.strptime(pc.if_else(ok, text, None), format="%Y-%m-%d", unit="s", error_is_null=True)
-                parsed = pc.if_else(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text), parsed, None)  # 2023-02-30 is not a day
+                # strptime rolls 2023-02-30 over to 2023-03-02: a day that is not in the calendar changes the month
+                month = pc.cast(pc.utf8_slice_codeunits(pc.if_else(ok, text, None), 5, 7), pa.int64())
+                parsed = pc.if_else(pc.equal(pc.month(parsed), month), parsed, None)
                 report(_mask(pc.and_(present, pc.is_null(parsed))), "type")
                 typed[name] = parsed
             elif kind in ("integer", "number"):

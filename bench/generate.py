@@ -1,7 +1,7 @@
 """Synthetic events tables for the benchmarks: valid, or with a known number of each corruption.
 
-    python bench/generate.py --rows 1000000            # bench/data/events-1000000-corrupt.csv (+ .json)
-    python bench/generate.py --rows 100000 --valid     # bench/data/events-100000-valid.csv
+    python bench/generate.py                           # 10k, 100k and 1M rows, valid and corrupt
+    python bench/generate.py --rows 1000000 --kinds corrupt   # bench/data/events-1000000-corrupt.csv (+ .json)
 
 Every value comes from the descriptor (conflict_events.schema): codes from
 the vocabularies, coordinates inside the country's bounding box
@@ -224,13 +224,14 @@ def ensure(rows: int, valid: bool = False, folder: Path = DATA_DIR) -> tuple[Pat
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--valid", action="store_true", help="no corruptions")
+    parser.add_argument("--kinds", nargs="+", choices=("valid", "corrupt"), default=["valid", "corrupt"])
     parser.add_argument("--seed", type=int, default=20230116)
     args = parser.parse_args(argv)
     for rows in args.rows:
-        began = time.perf_counter()
-        path, sidecar = generate(rows, args.valid, args.seed)
-        print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, {rows:,} rows) and {sidecar.name} in {time.perf_counter() - began:.1f} s")
+        for kind in args.kinds:
+            began = time.perf_counter()
+            path, sidecar = generate(rows, kind == "valid", args.seed)
+            print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, {rows:,} rows) and {sidecar.name} in {time.perf_counter() - began:.1f} s")
     return 0
 
 

@@ -82,32 +82,54 @@ def check_retired_ids(events: pd.DataFrame, retired: pd.DataFrame) -> list[Probl
 
 def _problems(table: str, frame: pd.DataFrame, cases: pd.DataFrame, desc: dict | None) -> list[Problem]:
     fields = {f["name"]: f for f in _schema.fields(table, desc)}
-    where = locate(frame)
     derived = frame.attrs.get("derived", ())
     problems: list[Problem] = []
     seen: set[tuple[Any, str, str]] = set()
-    for case in cases.itertuples(index=False):
-        check = str(case.check)
+    found: list[tuple[Any, str, str, Any]] = []
+    for check, field, label, failure in zip(cases["check"].astype(str), cases["column"], cases["index"], cases["failure_case"]):
         rule = _PANDERA_RULES.get(check, check)
-        field = case.column
         if "@" in rule:
             rule, field = rule.split("@", 1)
         if field in derived:
             continue  # a derived value is wrong only if its source is; that is reported there
-        label = case.index
         if label is None or (isinstance(label, float) and pd.isna(label)):
             problems.append(Problem(_files(frame), None, field, rule, f"{table}: {rule} failed on {field}"))
             continue
         if (label, rule, field) in seen:
             continue
         seen.add((label, rule, field))
-        value = frame.at[label, field] if field in frame.columns else case.failure_case
-        file, line = where(label, field)
-        problems.append(Problem(file, line, field, rule, message(table, rule, fields.get(field, {}), value, RowView(frame, label)), _plain(value)))
+        found.append((label, rule, field, failure))
+    rows = _rows(frame, [label for label, *_ in found])
+    for label, rule, field, failure in found:
+        row = rows[label] if rows is not None else RowView(frame, label)
+        value = row.get(field) if field in frame.columns else failure
+        file, line = _where(row)(field)
+        problems.append(Problem(file, line, field, rule, message(table, rule, fields.get(field, {}), value, row), _plain(value)))
     return problems
 
 
-def message(table: str, rule: str, field: dict[str, Any], value: Any, row: RowView) -> str:
+def _rows(frame: pd.DataFrame, labels: list[Any]) -> dict[Any, dict[str, Any]] | None:
+    """The failing rows as dicts, taken from the frame in one go (None if its index has repeats)."""
+    if not frame.index.is_unique:
+        return None
+    wanted = list(dict.fromkeys(labels))
+    return frame.loc[wanted].to_dict("index") if wanted else {}
+
+
+def _where(row: Any):
+    """(field) -> (file, line) for one row (a dict or a RowView), as :func:`conflict_events.coerce.locate` gives."""
+
+    def where(field: str | None) -> tuple[str, int | None]:
+        line = row.get("_line")
+        lines = row.get("_lines")
+        if isinstance(lines, dict) and field in lines:
+            line = lines[field]
+        return str(row.get("_file")), None if line is None or pd.isna(line) else int(line)
+
+    return where
+
+
+def message(table: str, rule: str, field: dict[str, Any], value: Any, row: Any) -> str:
     """A sentence that says what is wrong, in the terms of the data."""
     name = field.get("name", "")
     constraints = field.get("constraints", {})
@@ -166,7 +188,7 @@ def _target(table: str, field: str) -> str:
     return "actor"
 
 
-def _key(table: str, row: RowView) -> str:
+def _key(table: str, row: Any) -> str:
     try:
         keys = _schema.resource(table)["schema"].get("primaryKey", [])
     except KeyError:

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from conflict_events.dtypes import VALIDATION_DTYPES
 from conflict_events.problems import Problem
@@ -101,11 +103,12 @@ def coerce(raw: pd.DataFrame, fields: list[dict[str, Any]], where: Locate) -> tu
         elif kind == "integer":
             good = text.str.fullmatch(_INTEGER).fillna(False).astype(bool) & ~odd
             bad(present & ~good | odd, name, lambda v: f"expected a whole number, got {v!r}")
-            out[name] = pd.to_numeric(text.where(good), errors="coerce").astype("Int64")
+            out[name], too_large = _integers(text, good)
+            bad(too_large, name, lambda v: f"{v} is too large: a whole number here lies between -2**63 and 2**63-1")
         elif kind == "number":
             good = text.str.fullmatch(_NUMBER).fillna(False).astype(bool) & ~odd
             bad(present & ~good | odd, name, lambda v: f"expected a number, got {v!r}")
-            out[name] = pd.to_numeric(text.where(good), errors="coerce").astype("float64")
+            out[name] = _floats(text, good)
         else:  # pragma: no cover - the descriptor uses only the types above
             raise ValueError(f"unsupported field type {kind!r}")
     for column in ORIGIN:
@@ -114,13 +117,53 @@ def coerce(raw: pd.DataFrame, fields: list[dict[str, Any]], where: Locate) -> tu
     return out, problems
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    """The cells as one Arrow array (zero-copy for Arrow-backed text)."""
+    array = pa.array(values)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _integers(text: pd.Series, good: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Int64 values of the ``good`` cells (the others null), and the mask of good cells too large for 64 bits.
+
+    Parsed by Arrow, exactly: no detour through float, which would round
+    whole numbers beyond 2**53.
+    """
+    kept = text.where(good)
+    try:
+        parsed = pc.cast(pc.utf8_ltrim(_arrow(kept.astype("str")), "+"), pa.int64())
+        values = np.asarray(parsed.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        missing = np.asarray(parsed.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        return pd.Series(pd.arrays.IntegerArray(values, missing), index=text.index), pd.Series(False, index=text.index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a number beyond int64: find it cell by cell
+        numbers = [int(v) if isinstance(v, str) else None for v in kept]
+        fits = [v is not None and -(2**63) <= v < 2**63 for v in numbers]
+        result = pd.array([v if ok else None for v, ok in zip(numbers, fits)], dtype="Int64")
+        too_large = pd.Series([v is not None and not ok for v, ok in zip(numbers, fits)], index=text.index, dtype=bool)
+        return pd.Series(result, index=text.index), too_large
+
+
+def _floats(text: pd.Series, good: pd.Series) -> pd.Series:
+    kept = text.where(good)
+    try:
+        parsed = pc.cast(_arrow(kept.astype("str")), pa.float64())
+        return pd.Series(np.asarray(parsed.to_numpy(zero_copy_only=False), dtype="float64"), index=text.index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # pragma: no cover - Arrow reads every text the pattern lets through
+        return pd.to_numeric(kept, errors="coerce").astype("float64")
+
+
 def _lists(values: pd.Series, delimiter: str) -> tuple[pd.Series, pd.Series]:
-    """Delimited text (CSV) or lists (YAML, JSON) to lists of text; the mask marks cells that are neither."""
+    """Delimited text (CSV) or lists (YAML, JSON) to lists of text; the mask marks cells that are neither.
+
+    Text is split by Arrow into an Arrow list column (``list<string>``), with
+    no Python list per cell; the checks of :mod:`conflict_events.rules` read
+    both forms.
+    """
     if values.dtype != object:  # text only: split in one vectorised pass
-        text = values.astype("str")
-        present = text.notna() & (text != "")
-        split = text.where(present).str.split(delimiter)
-        return split.astype(object).where(present, None), pd.Series(False, index=values.index)
+        text = _arrow(values.astype("str"))
+        present = pc.fill_null(pc.and_kleene(pc.is_valid(text), pc.not_equal(text, "")), False)
+        split = pc.split_pattern(pc.if_else(present, text, None), delimiter)
+        return pd.Series(pd.arrays.ArrowExtensionArray(split), index=values.index), pd.Series(False, index=values.index)
 
     def one(value: Any) -> Any:
         if value is None or (isinstance(value, float) and np.isnan(value)):

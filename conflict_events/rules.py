@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from conflict_events import schema as _schema
 from conflict_events.dtypes import VALIDATION_DTYPES, enum_of
 
 #: Text a spreadsheet would run as a formula starts with one of these (OWASP: CSV injection).
-FORMULA_START = r"[=+\-@\t\r]"
+FORMULA_CHARACTERS = "=+-@\t\r"
+FORMULA_START = "[" + re.escape(FORMULA_CHARACTERS) + "]"
 
 #: Events that agree on all of these are near-duplicates.
 NEAR_DUPLICATE_KEY = ["event_type", "country_iso3", "location", "latitude", "longitude", "start_date", "end_date"]
@@ -60,18 +64,65 @@ def _field_checks(field: dict[str, Any]) -> list[pa.Check]:
     if "maximum" in constraints:
         checks.append(pa.Check.le(constraints["maximum"], error="maximum"))
     if field["type"] == "string":
-        checks.append(pa.Check(lambda s: ~s.str.match(FORMULA_START), error="formula-injection"))
+        checks.append(pa.Check(_not_formula, error="formula-injection"))
     if constraints.get("unique"):
         # as Table Schema: empty cells are not compared, and the first of equal values is not the duplicate
         checks.append(pa.Check(lambda s: ~s.duplicated(keep="first"), error="unique"))
     low, high = constraints.get("minLength"), constraints.get("maxLength")
     if field["type"] == "list":
-        checks.append(pa.Check(lambda s: s.map(lambda v: isinstance(v, list) and all(isinstance(i, str) and i for i in v)), error="type"))
+        checks.append(pa.Check(_lists_of_text, error="type"))
         if low is not None:
-            checks.append(pa.Check(lambda s, n=low: s.map(len) >= n, error="length"))
+            checks.append(pa.Check(lambda s, n=low: _list_lengths(s) >= n, error="length"))
     elif low is not None or high is not None:
         checks.append(pa.Check.str_length(low, high, error="length"))
     return checks
+
+
+def _not_formula(s: pd.Series) -> pd.Series:
+    """The first character of the text is none that starts a spreadsheet formula."""
+    return ~s.str.slice(0, 1).isin(set(FORMULA_CHARACTERS)).astype(bool)
+
+
+# A list column is Python lists (records, or tables given as frames) or an Arrow list
+# column (table files, split by Arrow in conflict_events.coerce); each check reads both.
+
+
+def _arrow_lists(s: pd.Series) -> pyarrow.Array | None:
+    dtype = s.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pyarrow.types.is_list(dtype.pyarrow_dtype) or (
+        isinstance(dtype, pd.ArrowDtype) and pyarrow.types.is_large_list(dtype.pyarrow_dtype)
+    ):
+        array = pyarrow.array(s)
+        return array.combine_chunks() if isinstance(array, pyarrow.ChunkedArray) else array
+    return None
+
+
+def _rows_with(lists: pyarrow.Array, bad_items: pyarrow.Array) -> np.ndarray:
+    """Per row of ``lists``: whether any of its items is marked in ``bad_items`` (aligned with the flattened items)."""
+    rows = pc.list_parent_indices(lists).to_numpy()
+    out = np.zeros(len(lists), dtype=bool)
+    out[rows[pc.fill_null(bad_items, True).to_numpy(zero_copy_only=False)]] = True
+    return out
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple, np.ndarray))
+
+
+def _lists_of_text(s: pd.Series) -> pd.Series:
+    """Each cell is a list of non-empty texts."""
+    lists = _arrow_lists(s)
+    if lists is not None:
+        items = pc.list_flatten(lists)
+        return pd.Series(~_rows_with(lists, pc.equal(pc.utf8_length(items), 0)), index=s.index)
+    return s.map(lambda v: _is_list(v) and all(isinstance(i, str) and i for i in v))
+
+
+def _list_lengths(s: pd.Series) -> pd.Series:
+    lists = _arrow_lists(s)
+    if lists is not None:
+        return pd.Series(pc.list_value_length(lists).to_numpy(zero_copy_only=False), index=s.index)
+    return s.map(len, na_action="ignore")
 
 
 def _column(field: dict[str, Any]) -> pa.Column:
@@ -140,38 +191,64 @@ def is_country_code(code: str) -> bool:
     return pycountry.countries.get(alpha_3=code) is not None
 
 
+def _per_value(values: pd.Series, function: Any, empty: Any = None, dtype: Any = object) -> np.ndarray:
+    """``function(value)`` for every cell, computed once per distinct value; ``empty`` for an empty cell.
+
+    Vectorised through one factorize: a million cells with a few hundred
+    distinct codes cost a few hundred calls.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = [function(value) for value in uniques] + [empty]
+    if dtype is object:
+        out = np.empty(len(table), dtype=object)
+        out[:] = table
+    else:
+        out = np.array(table, dtype=dtype)
+    return out[codes]
+
+
 def _country_code_known(s: pd.Series) -> pd.Series:
-    known = {code: is_country_code(code) for code in s.dropna().unique() if isinstance(code, str)}
-    return s.map(known).fillna(True).astype(bool)
+    known = _per_value(s, lambda code: not isinstance(code, str) or is_country_code(code), empty=True)
+    return pd.Series(known.astype(bool), index=s.index)
 
 
 def _inside_or_near_country(df: pd.DataFrame) -> pd.Series:
     """Vectorised: each distinct country's box is looked up once."""
-    lat, lon = df["latitude"].astype("float64"), df["longitude"].astype("float64")
-    boxes = {code: country_box(code) for code in df["country_iso3"].dropna().unique() if isinstance(code, str)}
-    bounds = {i: df["country_iso3"].map({c: b[i] for c, b in boxes.items() if b is not None}).astype("float64") for i in range(4)}
-    west, south, east, north = bounds[0], bounds[1], bounds[2], bounds[3]
+    lat, lon = df["latitude"].astype("float64").to_numpy(), df["longitude"].astype("float64").to_numpy()
+    nowhere = (np.nan,) * 4
+    boxes = _per_value(df["country_iso3"], lambda code: (country_box(code) if isinstance(code, str) else None) or nowhere, nowhere, "float64")
+    west, south, east, north = boxes.reshape(-1, 4).T
     d = NEAR_DEGREES
-    inside = (lat >= south - d) & (lat <= north + d) & (lon >= west - d) & (lon <= east + d)
-    # no coordinates, coordinates out of range (minimum/maximum report them) or an unknown country (country-code does)
-    exempt = lat.isna() | lon.isna() | ~lat.between(-90, 90) | ~lon.between(-180, 180) | west.isna()
-    return (inside | exempt).astype(bool)
+    with np.errstate(invalid="ignore"):
+        inside = (lat >= south - d) & (lat <= north + d) & (lon >= west - d) & (lon <= east + d)
+        # no coordinates, coordinates out of range (minimum/maximum report them) or an unknown country (country-code does)
+        exempt = np.isnan(lat) | np.isnan(lon) | ~((lat >= -90) & (lat <= 90) & (lon >= -180) & (lon <= 180)) | np.isnan(west)
+    return pd.Series(inside | exempt, index=df.index, dtype=bool)
 
 
 def _subtype_belongs(df: pd.DataFrame) -> pd.Series:
     parents = {code: entry.get("parent") for code, entry in _schema.vocabularies()["event_subtype"].items()}
-    expected = df["event_subtype"].map(parents)
-    return df["event_subtype"].isna() | expected.isna() | (expected == df["event_type"])
+    expected = pd.Series(_per_value(df["event_subtype"], parents.get), index=df.index)
+    return df["event_subtype"].isna() | expected.isna() | (expected == df["event_type"]).fillna(False).astype(bool)
 
 
 def _in(values: pd.Series):
     known = set(values.dropna())
-    return lambda s: s.map(lambda v: v in known)
+    return lambda s: s.isin(known)
 
 
 def _sources_in(sources: pd.Series):
     known = set(sources.dropna())
-    return lambda s: s.map(lambda items: not isinstance(items, list) or all(item in known for item in items))
+    known_array = pyarrow.array(sorted(known), type=pyarrow.large_string())
+
+    def check(s: pd.Series) -> pd.Series:
+        lists = _arrow_lists(s)
+        if lists is not None:
+            items = pc.list_flatten(lists)
+            return pd.Series(~_rows_with(lists, pc.invert(pc.is_in(items, value_set=known_array.cast(items.type)))), index=s.index)
+        return s.map(lambda items: not _is_list(items) or all(item in known for item in items))
+
+    return check
 
 
 def latest_reports(casualties: pd.DataFrame) -> pd.DataFrame:
@@ -207,7 +284,7 @@ def _cites_its_sources(evidence: pd.DataFrame, casualties: pd.DataFrame | None):
     def check(df: pd.DataFrame) -> pd.Series:
         needed = df["event_id"].map(by_event)
         return pd.Series(
-            [not isinstance(want, set) or not isinstance(have, list) or want <= set(have) for want, have in zip(needed, df["source_ids"])],
+            [not isinstance(want, set) or not _is_list(have) or want <= set(have) for want, have in zip(needed, df["source_ids"])],
             index=df.index,
             dtype=bool,
         )
@@ -231,12 +308,19 @@ def _not_near_duplicate(others: pd.DataFrame | None):
     other_ids = others["event_id"].to_numpy() if usable else None
     other_hashes = near_duplicate_hashes(others) if usable else None
 
+    other_starts = others["start_date"] if usable else None
+
     def check(df: pd.DataFrame) -> pd.Series:
         ids = df["event_id"]
         bad = df.duplicated(NEAR_DUPLICATE_KEY, keep="first") & ~ids.duplicated(keep=False)
         if usable:
-            elsewhere = ~np.isin(other_ids, ids.dropna().to_numpy())
-            bad |= np.isin(near_duplicate_hashes(df), other_hashes[elsewhere])
+            present = set(ids[ids.isin(set(other_ids))])  # the ids of others that this frame holds (it replaces them)
+            elsewhere = np.array([event_id not in present for event_id in other_ids], dtype=bool)
+            # only rows that start on a day an event elsewhere starts can repeat one: hash those alone
+            candidates = df.index[df["start_date"].isin(other_starts).to_numpy()]
+            if len(candidates) and elsewhere.any():
+                hits = np.isin(near_duplicate_hashes(df.loc[candidates]), other_hashes[elsewhere])
+                bad.loc[candidates[hits]] = True
         return ~bad
 
     return check

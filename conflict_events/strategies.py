@@ -522,16 +522,12 @@ class _Rows:
             for column, report_column in LATEST_FIGURES.items():
                 event[column] = latest[report_column] if latest else None
 
-    def fresh_id(self, table: str, field: str) -> str:
+    def fresh_id(self, draw: st.DrawFn, table: str, field: str) -> str:
         """An id that no row of ``table`` has, matching the field's pattern if it has one."""
         taken = {r.get(field) for r in self.rows[table]}
         pattern = _constraints(table, field).get("pattern")
-        if pattern == "CE[0-9]{6}":
-            candidates = (f"CE{n:06d}" for n in range(999999, -1, -1))
-        else:
-            stem = "unknown" if pattern is None or re.fullmatch(pattern, "unknown") else "UNKNOWN"
-            candidates = (f"{stem}-{n}" for n in range(10**6))
-        return next(c for c in candidates if c not in taken and (pattern is None or re.fullmatch(pattern, c)))
+        ids = st.from_regex(pattern, fullmatch=True) if pattern else _text(1, 20)
+        return draw(ids.filter(lambda candidate: candidate not in taken))  # rarely rejects: a few ids are taken
 
     def rename(self, table: str, field: str, old: str, new: str) -> None:
         """Change an id everywhere: in its row and in every reference to it."""
@@ -743,7 +739,7 @@ def _mutate_not_cited(draw, rows):
     row = _pick_row(draw, rows, "events")
     cited = draw(st.sampled_from(row["source_ids"]))
     source = dict(draw(st.sampled_from(rows["sources"])))
-    source["source_id"] = rows.fresh_id("sources", "source_id")
+    source["source_id"] = rows.fresh_id(draw, "sources", "source_id")
     rows.append("sources", source)
     row["source_ids"] = [s for s in row["source_ids"] if s != cited] + [source["source_id"]]
     return "events", "source_ids", f"{cited!r} dropped from the source_ids of {row['event_id']}"
@@ -751,7 +747,7 @@ def _mutate_not_cited(draw, rows):
 
 def _mutate_foreign_key(draw, rows):
     table, field, target, target_field = draw(st.sampled_from([fk for fk in _foreign_keys() if rows[fk[0]]]))
-    unknown = rows.fresh_id(target, target_field)
+    unknown = rows.fresh_id(draw, target, target_field)
     row = _pick_row(draw, rows, table)
     if field == "event_id":  # a row of an event that does not exist (moving one would leave its event short)
         rows.append(table, {**row, "event_id": unknown})

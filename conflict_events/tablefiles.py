@@ -266,7 +266,8 @@ def json_rows(path: Path, display: str) -> Iterator[pd.DataFrame]:
         raise FileProblem(Problem(display, error.lineno, None, "json-syntax", f"the JSON does not parse: {error.msg} (column {error.colno})")) from None
     except ValueError:
         raise FileProblem(Problem(display, None, None, "json-syntax", "the JSON ends before the array is closed")) from None
-    yield _frame(rows)
+    if rows:  # an empty table ([]) has no batch, as an empty JSON Lines file has none
+        yield _frame(rows)
 
 
 def _skip(text: str, position: int) -> int:
