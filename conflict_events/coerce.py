@@ -94,12 +94,12 @@ def coerce(raw: pd.DataFrame, fields: list[dict[str, Any]], where: Locate) -> tu
         text, present, odd = _text(values)
         if kind == "string":
             bad(odd, name, lambda v: f"expected text, got {v!r}; quote it")
-            out[name] = text.where(~odd).astype("str")
+            out[name] = text.where(~odd).astype("str") if odd.any() else text.astype("str")
         elif kind == "date":
-            parsed = pd.to_datetime(text.where(text.str.fullmatch(_DATE).fillna(False).astype(bool)), format="%Y-%m-%d", errors="coerce")
+            parsed = _dates(text)
             mask = (present & parsed.isna()) | odd
             bad(mask, name, _date_message)
-            out[name] = parsed.astype("datetime64[ms]")
+            out[name] = parsed
         elif kind == "integer":
             good = text.str.fullmatch(_INTEGER).fillna(False).astype(bool) & ~odd
             bad(present & ~good | odd, name, lambda v: f"expected a whole number, got {v!r}")
@@ -141,6 +141,25 @@ def _integers(text: pd.Series, good: pd.Series) -> tuple[pd.Series, pd.Series]:
         result = pd.array([v if ok else None for v, ok in zip(numbers, fits)], dtype="Int64")
         too_large = pd.Series([v is not None and not ok for v, ok in zip(numbers, fits)], index=text.index, dtype=bool)
         return pd.Series(result, index=text.index), too_large
+
+
+def _dates(text: pd.Series) -> pd.Series:
+    """datetime64[ms] of the cells written YYYY-MM-DD that are days of the calendar; NaT for the others.
+
+    Arrow parses; its strptime rolls a day past the month's end over
+    (2023-02-30 becomes 2023-03-02), so a parsed month that is not the
+    written one marks a day that is not in the calendar.
+    """
+    try:
+        written = _arrow(text.astype("str"))
+        candidate = pc.if_else(pc.fill_null(pc.match_substring_regex(written, f"^{_DATE}$"), False), written, None)
+        parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="ms", error_is_null=True)
+        month = pc.cast(pc.utf8_slice_codeunits(candidate, 5, 7), pa.int64())
+        parsed = pc.if_else(pc.fill_null(pc.equal(pc.month(parsed), month), False), parsed, None)
+        return pd.Series(np.asarray(parsed.to_numpy(zero_copy_only=False), dtype="datetime64[ms]"), index=text.index)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # pragma: no cover - the pattern lets through only what Arrow parses
+        kept = text.where(text.str.fullmatch(_DATE).fillna(False).astype(bool))
+        return pd.to_datetime(kept, format="%Y-%m-%d", errors="coerce").astype("datetime64[ms]")
 
 
 def _floats(text: pd.Series, good: pd.Series) -> pd.Series:
