@@ -157,6 +157,8 @@ def csv_batches(path: Path, display: str, columns: list[str] | None = None) -> I
                         hint="give every row as many cells as the header has; quote a cell that holds a comma")
                 for row in bad_rows
             ]
+            # one line break per record at most: no quoted line breaks, no blank lines, so rows are physical lines
+            frame.attrs["lines_exact"] = chunk.count(b"\n") <= len(frame) + len(bad_rows)
             first_line += len(frame)
             yield frame
     except pa.ArrowInvalid as error:
