@@ -12,7 +12,6 @@ report) take them from ``related``: a mapping of table name to DataFrame.
 from __future__ import annotations
 
 import functools
-import math
 import re
 from typing import Any, Mapping
 
