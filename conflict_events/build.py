@@ -27,17 +27,9 @@ from conflict_events.assemble import read_dataset
 from conflict_events.check import check_tables
 from conflict_events.dtypes import arrow_schema
 from conflict_events.integrity import fingerprint, sha256_file
-from conflict_events.problems import Problem
+from conflict_events.problems import BuildError, Problem
 
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 9, "version": "2.6", "write_statistics": True}
-
-
-class BuildError(Exception):
-    """The records have problems; nothing was written."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the records; nothing was written")
 
 
 def arrow_table(frame: pd.DataFrame, fields: list[dict[str, Any]]) -> pa.Table:

@@ -146,7 +146,7 @@ def _cite(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from conflict_events.build import BuildError
+    from conflict_events.problems import BuildError
     from conflict_events.integrity import IntegrityError
 
     args = parser().parse_args(argv)

@@ -93,3 +93,11 @@ def dedupe(problems: list[Problem]) -> list[Problem]:
     mistyped = {(p.file, p.line, p.field) for p in problems if p.rule == "type"}
     unique = {(p.sort_key(), p.message): p for p in problems if not (p.rule == "required" and (p.file, p.line, p.field) in mistyped)}
     return [unique[key] for key in sorted(unique)]
+
+
+class BuildError(Exception):
+    """The records have problems; nothing was written. Lives here, with no heavy imports, so the CLI can catch it cheaply."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the records; nothing was written")
