@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 
 from conflict_events import schema as _schema
 
-FORMULA_START = pa.array(list("=+-@\t\r"))  # conflict_events.rules.FORMULA_START, as a set of first characters
+FORMULA_START = pa.array(list("=+-@\t\r"))  # conflict_events._catalogue.fields.FORMULA_START, as a set of first characters
 NEAR_DUPLICATE_KEY = ["event_type", "country_iso3", "location", "latitude", "longitude", "start_date", "end_date"]
 INTEGER, NUMBER, DATE = r"^[+-]?[0-9]+$", r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -36,7 +36,7 @@ def _context() -> dict:
 
     from conflict_events._paths import DATASET_DIR
     from conflict_events.records import read_records
-    from conflict_events.rules import NEAR_DEGREES, country_box
+    from conflict_events._catalogue.rows import NEAR_DEGREES, country_box
 
     codes = sorted(c.alpha_3 for c in pycountry.countries)
     boxed = [c for c in codes if country_box(c) is not None]

@@ -5,7 +5,7 @@
 
 Every value comes from the descriptor (conflict_events.schema): codes from
 the vocabularies, coordinates inside the country's bounding box
-(conflict_events.rules.country_box), subtypes under their type, actor and
+(conflict_events._catalogue.rows.country_box), subtypes under their type, actor and
 source ids from the package's own records (which ``validate`` checks
 references against). Figures are left empty, as new events without a
 casualties table must have them.
@@ -63,7 +63,7 @@ def _context():
     from conflict_events import schema
     from conflict_events._paths import DATASET_DIR
     from conflict_events.records import read_records
-    from conflict_events.rules import country_box
+    from conflict_events._catalogue.rows import country_box
 
     vocab = schema.vocabularies()
     codes = sorted(c.alpha_3 for c in pycountry.countries)

@@ -17,7 +17,7 @@ from conflict_events import schema as _schema
 from conflict_events.coerce import ORIGIN, coerce, locate
 from conflict_events.problems import Problem
 from conflict_events.records import read_records
-from conflict_events.rules import LATEST_FIGURES, latest_reports
+from conflict_events._catalogue.references import LATEST_FIGURES
 
 #: events columns that the build derives from the nested entries of a record
 DERIVED = (*LATEST_FIGURES, "source_ids")
@@ -61,6 +61,14 @@ def typed_tables(tables: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, pd.
         problems += found
     frames["events"] = derive_events(frames["events"], frames["evidence"], frames["casualties"])
     return frames, problems
+
+
+def latest_reports(casualties: pd.DataFrame) -> pd.DataFrame:
+    """The latest casualty report of each event (the last by as_of, then source_id), indexed by event_id."""
+    if casualties.empty:
+        return casualties.set_index("event_id")
+    ordered = casualties.sort_values(["event_id", "as_of", "source_id"], kind="stable")
+    return ordered.groupby("event_id", sort=False).tail(1).set_index("event_id")
 
 
 def derive_events(events: pd.DataFrame, evidence: pd.DataFrame, casualties: pd.DataFrame) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from conflict_events import data
-from conflict_events.rules import FORMULA_START
+from conflict_events._catalogue.fields import FORMULA_START
 
 FORMATS = ("csv", "json", "parquet")
 

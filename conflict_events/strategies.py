@@ -12,7 +12,7 @@ from their minimum and maximum, country codes from pycountry. On top of the
 Table Schema, what is generated keeps every rule of
 :mod:`conflict_events.rules`: ``end_date >= start_date``; low <= best <=
 high; coordinates inside the country's bounding box
-(:func:`conflict_events.rules.country_box`); a subtype whose vocabulary
+(:func:`conflict_events._catalogue.rows.country_box`); a subtype whose vocabulary
 ``parent`` is the event's type; the event's figures equal to its latest
 casualty report (by ``as_of``, then ``source_id``); at least one evidence
 quote per event; ``source_ids`` listing the sources of the event's evidence
@@ -74,7 +74,8 @@ from hypothesis import strategies as st
 
 from conflict_events import schema as _schema
 from conflict_events.dtypes import VALIDATION_DTYPES, enum_of
-from conflict_events.rules import FATALITY_COLUMNS, LATEST_FIGURES, country_box
+from conflict_events._catalogue.references import LATEST_FIGURES
+from conflict_events._catalogue.rows import ESTIMATES as FATALITY_COLUMNS, country_box
 
 __all__ = [
     "Dataset",

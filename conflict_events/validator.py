@@ -14,18 +14,17 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
-import pandas as pd
+import polars as pl
 
 from conflict_events import schema as _schema
+from conflict_events._catalogue.references import LATEST_FIGURES
+from conflict_events._engine.columnar import DEFAULT_MAX_PROBLEMS, DERIVED, Engine, Part
 from conflict_events._paths import DATASET_DIR
-from conflict_events.assemble import RECORD_TABLES, typed_tables, unknown_fields, vocabularies_frame
-from conflict_events.check import check_quotes, check_table, check_tables
-from conflict_events.coerce import coerce, locate
-from conflict_events.problems import Problem, dedupe
+from conflict_events.problems import Problem
 from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
-from conflict_events.rules import NEAR_DUPLICATE_KEY, matches_latest
-from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, physical_lines, sniff, table_of
+from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, physical_lines, table_of
+
+RECORD_TABLES = ("events", "actors", "sources", "evidence", "casualties", "equipment", "retired")
 
 YAML_SUFFIXES = (".yaml", ".yml")
 CHILD_TABLES = ("evidence", "casualties", "equipment")
@@ -33,14 +32,27 @@ CHILD_TABLES = ("evidence", "casualties", "equipment")
 
 @dataclasses.dataclass
 class Report:
-    """The outcome of a validation: the problems, and the files read."""
+    """The outcome of a validation.
+
+    ``problems`` lists at most ``max_problems`` problems per rule, sorted by
+    file and line; ``counts`` gives the exact total of each rule; ``skipped``
+    names the rules that could not run, and why (a table they need was not
+    given); ``files`` lists the files read.
+    """
 
     problems: list[Problem]
     files: list[str]
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
         return not self.problems
+
+    @property
+    def total(self) -> int:
+        """The number of problems found, listed or not."""
+        return sum(self.counts.values())
 
     def to_records(self) -> list[dict[str, Any]]:
         return [p.to_dict() for p in self.problems]
@@ -131,221 +143,169 @@ def _read_folder(path: Path, found: _Inputs) -> None:
         found.archives.append(path / "archive")
 
 
-def _keys(frame: pd.DataFrame, key: list[str]) -> list[tuple]:
-    """The key of each row, empty cells as None."""
-    return list(frame[key].astype(object).where(frame[key].notna(), None).itertuples(index=False, name=None))
-
-
-def _merge(given: dict[str, list[pd.DataFrame]], base: dict[str, pd.DataFrame], record_events: set[str]) -> dict[str, pd.DataFrame]:
-    """The rows references are resolved against: the given rows, and the base rows they do not replace."""
-    merged: dict[str, pd.DataFrame] = {}
-    for name in set(given) | set(base):
-        parts = [frame for frame in given.get(name, []) if len(frame)]
-        if name in base and name != "vocabularies":
-            rows = base[name]
-            key = _schema.resource(name)["schema"]["primaryKey"]
-            replaced = {k for frame in parts if set(key) <= set(frame.columns) for k in _keys(frame, key)}
-            keep = ~pd.Series([row in replaced for row in _keys(rows, key)], index=rows.index, dtype=bool)
-            if name in CHILD_TABLES:  # an event record carries all its children
-                keep &= ~rows["event_id"].isin(record_events)
-            parts.append(rows[keep])
-        elif name in base:
-            parts.append(base[name])
-        if not parts:
-            parts = [pd.DataFrame(columns=[f["name"] for f in _schema.fields(name)])]
-        merged[name] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return merged
-
-
-#: Columns of a table file kept in memory for references from other files, when the file is large.
-_REFERENCE_COLUMNS = {"events": ["event_id"], "evidence": ["event_id", "source_id"]}
-_SMALL_FILE = 64 << 20
-
-
-def _read_table_file(path: Path, display: str, name: str) -> pd.DataFrame:
-    """A table file typed in full (for references), or its reference columns when it is large."""
-    fields = _schema.fields(name)
-    wanted = None if path.stat().st_size <= _SMALL_FILE else _REFERENCE_COLUMNS.get(name, [f["name"] for f in fields])
-    if wanted is not None:
-        fields = [f for f in fields if f["name"] in wanted]
-    parts = []
-    for raw in batches(path, display, wanted):
-        if wanted is not None:
-            raw = raw[[c for c in raw.columns if c in wanted or c.startswith("_")]]
-        frame, _ = coerce(raw, fields, locate(raw))
-        parts.append(frame)
-    return pd.concat(parts) if parts else pd.DataFrame(columns=[f["name"] for f in fields])
-
-
-class _Seen:
-    """Keys met in earlier batches of one file, as 64-bit hashes: catches repeats across batches."""
-
-    def __init__(self, name: str):
-        resource = _schema.resource(name)
-        self.specs = [("unique", f["name"], [f["name"]]) for f in resource["schema"]["fields"] if f.get("constraints", {}).get("unique")]
-        key = resource["schema"].get("primaryKey", [])
-        if len(key) > 1:
-            self.specs.append(("primary-key", key[0], key))
-        if name == "events":
-            self.specs.append(("near-duplicate", "event_id", NEAR_DUPLICATE_KEY))
-        self.hashes: dict[str, list[np.ndarray]] = {rule + field: [] for rule, field, _ in self.specs}
-
-    def check(self, frame: pd.DataFrame, where) -> list[Problem]:
-        problems = []
-        for rule, field, columns in self.specs:
-            if not set(columns) <= set(frame.columns):
-                continue
-            hashed = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
-            earlier = self.hashes[rule + field]
-            if earlier:
-                # np.isin re-hashes every earlier row on each batch (quadratic); each earlier batch is kept sorted instead
-                repeat = np.zeros(len(hashed), dtype=bool)
-                for seen in earlier:
-                    at = np.searchsorted(seen, hashed).clip(0, len(seen) - 1)
-                    repeat |= seen[at] == hashed
-                if rule == "unique":
-                    repeat &= frame[field].notna().to_numpy()
-                for label in frame.index[repeat]:
-                    file, line = where(label, field)
-                    value = frame.at[label, field]
-                    problems.append(Problem(file, line, field, rule, f"{', '.join(columns) if rule != 'unique' else field} repeats a row of an earlier part of the file", str(value)))
-            earlier.append(np.sort(hashed))
-        return problems
-
-
-class _Untold:
-    """Events of a table file whose evidence or casualty reports were not given at all.
-
-    Rather than one problem per event (a million for a bulk file), each rule
-    gets one problem per file, with the count and the first event ids.
-    """
-
-    RULES = {"evidence": "event-without-evidence", "casualties": "casualties-not-latest"}
-
-    def __init__(self, related: dict[str, pd.DataFrame], given: set[str]):
-        self.tables = [table for table in self.RULES if table not in given]
-        self.related = related
-        self.hits: dict[str, list[str]] = {table: [] for table in self.tables}
-        self.counts = dict.fromkeys(self.tables, 0)
-
-    def context(self) -> dict[str, pd.DataFrame]:
-        return {k: v for k, v in self.related.items() if k not in self.tables}
-
-    def check(self, frame: pd.DataFrame) -> None:
-        for table in self.tables:
-            if table == "evidence":
-                ok = frame["event_id"].isin(set(self.related["evidence"]["event_id"].dropna()))
-            else:
-                ok = matches_latest(self.related["casualties"])(frame)
-            bad = frame.loc[~ok.to_numpy(), "event_id"]
-            self.counts[table] += len(bad)
-            self.hits[table] += bad.head(5 - len(self.hits[table])).astype(str).tolist()
-
-    def problems(self, display: str) -> list[Problem]:
-        out = []
-        for table in self.tables:
-            if self.counts[table]:
-                what = "no evidence" if table == "evidence" else "figures without a matching casualty report"
-                out.append(Problem(display, None, "event_id" if table == "evidence" else "fatalities_best", self.RULES[table],
-                                   f"{self.counts[table]:,} events have {what}, and no {table} table was given "
-                                   f"(first: {', '.join(self.hits[table])}); add a {table} file for them"))
-        return out
-
-
-def _check_table_file(path: Path, display: str, name: str, related: dict[str, pd.DataFrame], archives: list[Path], given: set[str]) -> list[Problem]:
-    fields = _schema.fields(name)
-    problems: list[Problem] = []
-    header = header_of(path, display)
-    names = {f["name"] for f in fields}
-    if header is not None:
-        for column in header:
-            if column not in names:
-                problems.append(Problem(display, 1, column, "unknown-field", f"{column} is not a field of {name}; the fields are: {', '.join(sorted(names))}", column))
-        for field in fields:
-            if field["name"] not in header and field.get("constraints", {}).get("required"):
-                problems.append(Problem(display, 1, field["name"], "missing-field", f"{name} needs the column {field['name']}", field["name"]))
-    absent = {f["name"] for f in fields} - set(header or names)
-    seen = _Seen(name)
-    untold = _Untold(related, given) if name == "events" else None
-    context = untold.context() if untold else dict(related)
-    if name == "events" and "_file" in related.get("events", ()):  # this file's own rows: _Seen compares them
-        context["events"] = related["events"][related["events"]["_file"] != display]
-    lines_exact = True
-    for raw in batches(path, display):
-        lines_exact &= bool(raw.attrs.get("lines_exact"))
-        where = locate(raw)
-        if header is None:
-            problems += unknown_fields(name, raw)
-        problems += raw.attrs.get("problems", [])
-        frame, found = coerce(raw, fields, where)
-        problems += found
-        problems += [p for p in check_table(name, frame, context) if not (p.rule == "required" and p.field in absent)]
-        problems += seen.check(frame, where)
-        if untold:
-            untold.check(frame)
-        if name == "evidence" and "sources" in related:
-            for archive in archives:
-                problems += check_quotes(frame, related["sources"], archive)
-    if path.suffix.lower() == ".csv" and not lines_exact:
-        problems = _to_physical_lines(path, problems)
-    return problems + (untold.problems(display) if untold else [])
-
-
-def _to_physical_lines(path: Path, problems: list[Problem]) -> list[Problem]:
-    rows = {p.line for p in problems if p.line is not None and p.line > 1}
-    lines = physical_lines(path, rows)
-    if all(lines.get(row, row) == row for row in rows):
-        return problems
-    return [dataclasses.replace(p, line=lines.get(p.line, p.line)) if p.line is not None else p for p in problems]
-
-
-def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = DATASET_DIR, table: str | None = None) -> Report:
+def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = DATASET_DIR, table: str | None = None,
+             max_problems: int = DEFAULT_MAX_PROBLEMS) -> Report:
     """Validate contributed files; with no paths, the package's own records.
 
     ``base`` is the dataset folder the given rows are checked against for
     references and replaced rows (the package's own records); None checks
     the given files on their own. ``table`` names the table of table files
-    whose names do not say it.
+    whose names do not say it. At most ``max_problems`` problems are listed
+    per rule; ``Report.counts`` has the exact total of each.
     """
     if table is not None and table not in _schema.resource_names():
         raise UsageError(f"no table {table!r}; the tables are: {', '.join(_schema.resource_names())}")
     given = [Path(p) for p in (paths or [])] or [Path(DATASET_DIR)]
     inputs = _collect(given, table, _Inputs())
-    frames, found = typed_tables(inputs.records)
-    inputs.problems += found
-    frames["vocabularies"] = vocabularies_frame()
-
-    file_frames: dict[str, list[pd.DataFrame]] = {}
-    readable: list[tuple[Path, str, str]] = []
-    children_given = any(inputs.records[t] for t in CHILD_TABLES) or any(n in CHILD_TABLES for _, _, n in inputs.tables)
-    for path, display, name in inputs.tables:
-        try:
-            if name == "events" and not children_given and path.stat().st_size > _SMALL_FILE:
-                sniff(path, display)  # a large events file that nothing else refers to is only streamed
-            else:
-                file_frames.setdefault(name, []).append(_read_table_file(path, display, name))
-            readable.append((path, display, name))
-        except FileProblem as error:
-            inputs.problems.append(error.problem)
-
+    engine = Engine(max_problems)
+    for problem in inputs.problems:
+        engine.findings.add(problem)
+    parts, problems = record_parts(inputs.records)
+    for problem in problems:
+        engine.findings.add(problem)
+    for part in parts:
+        engine.add(part)
     own = {p.resolve() for p in given} == {Path(DATASET_DIR).resolve()}
-    base_frames: dict[str, pd.DataFrame] = {}
     if base is not None and not own and Path(base).is_dir():
         base_tables, _ = read_records(Path(base))
-        base_frames, _ = typed_tables(base_tables)
+        for part in record_parts(base_tables, given=False)[0]:
+            engine.add(part)
         inputs.archives.append(Path(base) / "archive")
-    given_frames = {name: [frame] for name, frame in frames.items() if name != "vocabularies"}
-    for name, parts in file_frames.items():
-        given_frames.setdefault(name, []).extend(parts)
-    related = _merge(given_frames, base_frames, inputs.record_events)
-    related["vocabularies"] = frames["vocabularies"]
+    for path, display, name in inputs.tables:
+        _add_table_file(engine, path, display, name)
+    findings = engine.finish(inputs.archives)
+    return Report(sorted(findings.problems, key=Problem.sort_key), sorted(set(inputs.files)), dict(findings.counts), dict(engine.skipped))
 
-    given_tables = {name for name, frame in frames.items() if len(frame)} | set(file_frames)
-    record_frames = {name: frame for name, frame in frames.items() if len(frame) or name == "vocabularies"}
-    problems = inputs.problems + check_tables(record_frames, inputs.archives, related)
-    for path, display, name in readable:
-        try:
-            problems += _check_table_file(path, display, name, related, inputs.archives, given_tables)
-        except FileProblem as error:
-            problems.append(error.problem)
-    return Report(dedupe(problems), sorted(set(inputs.files)))
+
+def _to_physical_lines(path: Path, display: str, problems: list[Problem]) -> list[Problem]:
+    rows = {p.line for p in problems if p.line is not None and p.line > 1 and p.file == display}
+    lines = physical_lines(path, rows)
+    if all(lines.get(row, row) == row for row in rows):
+        return problems
+    return [dataclasses.replace(p, line=lines.get(p.line, p.line)) if p.line is not None and p.file == display else p for p in problems]
+
+
+def _add_table_file(engine: Engine, path: Path, display: str, name: str) -> None:
+    """Stream one table file into the engine, batch by batch; its lines made physical where CSV needs it."""
+    fields = _schema.fields(name)
+    first = len(engine.findings.problems)
+    exact = True
+    try:
+        header = header_of(path, display)
+        for batch in batches(path, display):
+            frame, problems, lines_exact = _batch_frame(batch, fields)
+            exact &= lines_exact
+            for problem in problems:
+                engine.findings.add(problem)
+            engine.add(Part(name, frame, display, header=header is not None))
+    except FileProblem as error:
+        engine.findings.add(error.problem)
+    if path.suffix.lower() == ".csv" and not exact:
+        tail = engine.findings.problems[first:]
+        engine.findings.problems[first:] = _to_physical_lines(path, display, tail)
+
+
+def _batch_frame(batch: Any, fields: list[dict[str, Any]]) -> tuple[pl.DataFrame, list[Problem], bool]:
+    """A reader's batch as a polars frame of text (plus ``_line``)."""
+    if hasattr(batch, "table"):  # a RawBatch of Arrow text columns
+        frame = pl.from_arrow(batch.table)
+        return frame, list(batch.problems), bool(batch.lines_exact)
+    problems = list(batch.attrs.get("problems", []))
+    exact = bool(batch.attrs.get("lines_exact", True))
+    columns = {}
+    for column in batch.columns:
+        if column == "_file":
+            continue
+        values = batch[column]
+        if column == "_line":
+            columns[column] = pl.Series(column, [int(v) for v in values], dtype=pl.Int64)
+        else:
+            columns[column] = pl.Series(column, [_text(v) for v in values], dtype=pl.String)
+    return pl.DataFrame(columns), problems, exact
+
+
+def _text(value: Any) -> str | None:
+    """A raw value as text: the form the engine types."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        return value.isoformat()
+    return str(value)
+
+
+def record_parts(tables: dict[str, list[dict]], given: bool = True) -> tuple[list[Part], list[Problem]]:
+    """Rows read from records as engine parts, one per table and file, with each field's line.
+
+    The events' derived columns (``source_ids`` and the latest casualty
+    figures) are filled from the record's evidence and casualty reports; a
+    record that writes one of them gets an ``unknown-field`` problem.
+    """
+    children = {name: tables.get(name, []) for name in ("evidence", "casualties")}
+    parts: list[Part] = []
+    problems: list[Problem] = []
+    for name, rows in tables.items():
+        if name not in _schema.resource_names():
+            continue
+        fields = {f["name"]: f for f in _schema.fields(name)}
+        if not rows:  # an empty table is given all the same: rules that need it run
+            parts.append(Part(name, pl.DataFrame(schema={"_line": pl.Int64}), "<records>", given=given, from_records=True))
+            continue
+        if name == "events":
+            problems += _derived_written(rows)
+            rows = [_derived(row, children) for row in rows]
+        columns = {k for row in rows for k in row if not k.startswith("_")}
+        order = [c for c in fields if c in columns] + sorted(c for c in columns if c not in fields)
+        data = {c: [_cell(row.get(c), fields.get(c)) for row in rows] for c in order}
+        data["_line"] = [row.get("_line") for row in rows]
+        frame = pl.DataFrame(data, schema={**{c: pl.String for c in order}, "_line": pl.Int64})
+        for file, group in _by_file(rows):
+            index = [i for i, _ in group]
+            part_frame = frame[index] if len(index) != len(rows) else frame
+            lines = [dict(row.get("_lines") or {}) for _, row in group]
+            parts.append(Part(name, part_frame, file, given=given, field_lines=lines, from_records=True))
+    return parts, problems
+
+
+def _derived_written(rows: list[dict]) -> list[Problem]:
+    out = []
+    for row in rows:
+        for column in DERIVED:
+            if row.get(column) is not None:
+                line = (row.get("_lines") or {}).get(column, row.get("_line"))
+                out.append(Problem(str(row.get("_file")), line, column, "unknown-field",
+                                   f"{column} is derived by the build from the record's casualties and evidence; "
+                                   "remove it and add a casualty report or evidence entry instead", column))
+    return out
+
+
+def _by_file(rows: list[dict]) -> list[tuple[str, list[tuple[int, dict]]]]:
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(str(row.get("_file")), []).append((i, row))
+    return list(groups.items())
+
+
+def _cell(value: Any, field: dict | None) -> str | None:
+    if isinstance(value, (list, tuple)) and field is not None and field["type"] == "list":
+        return field.get("delimiter", ",").join(str(v) for v in value)
+    if isinstance(value, (list, dict)):
+        return repr(value)
+    return _text(value)
+
+
+def _derived(row: dict, children: dict[str, list[dict]]) -> dict:
+    """An event record's row with source_ids and its latest casualty figures filled in."""
+    event_id = row.get("event_id")
+    reports = [r for r in children["casualties"] if r.get("event_id") == event_id]
+    sources = {str(r["source_id"]) for t in ("evidence", "casualties") for r in children[t]
+               if r.get("event_id") == event_id and r.get("source_id") is not None}
+    out = {k: v for k, v in row.items() if k not in DERIVED}
+    out["source_ids"] = sorted(sources) or None
+    latest = max(reports, key=lambda r: (str(r.get("as_of")), str(r.get("source_id"))), default=None)
+    for column, report in LATEST_FIGURES.items():
+        out[column] = latest.get(report) if latest else None
+    return out

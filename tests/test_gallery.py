@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import conflict_events as ce
-from conflict_events.problems import RULES
+from conflict_events._catalogue import RULES
 from tests.conftest import REPO
 
 GALLERY = REPO / "validation" / "gallery"

@@ -1,0 +1,68 @@
+"""Rules on the rows of one table against each other: unique values and keys, near-duplicates.
+
+Each check takes the table's rows (a narwhals frame with a ``_row`` column,
+the package's own rows first and the given rows after them, so that a given
+row is the repeat of a released one and not the reverse) and gives, per
+field, the rows that break it. As Table Schema says, the first of equal
+values stands and the later ones are the repeats; empty cells are not
+compared for ``unique``, and compare equal as parts of a composite key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals as nw
+
+from conflict_events import schema as _schema
+from conflict_events._catalogue._rule import Rule, register
+
+#: Events that agree on all of these are near-duplicates.
+NEAR_DUPLICATE_KEY = ("event_type", "country_iso3", "location", "latitude", "longitude", "start_date", "end_date")
+
+
+def joined(columns: Any) -> Any:
+    """One text per row from several columns, empty cells included (for keys and hashes)."""
+    return nw.concat_str([nw.col(c).cast(nw.String).fill_null("\x00") for c in columns], separator="\x1f")
+
+
+def _unique(frame: Any, related: dict[str, Any], table: str) -> dict[str, Any]:
+    out = {}
+    for field in _schema.fields(table):
+        if field.get("constraints", {}).get("unique") and field["name"] in frame.columns:
+            column = nw.col(field["name"])
+            out[field["name"]] = frame.filter(~column.is_null() & ~column.is_first_distinct()).select("_row")
+    return out
+
+
+def _primary_key(frame: Any, related: dict[str, Any], table: str) -> dict[str, Any]:
+    key = _schema.resource(table)["schema"].get("primaryKey", [])
+    if len(key) < 2:  # a one-column key is its field's `unique`
+        return {}
+    return {key[0]: frame.filter(~joined(key).is_first_distinct()).select("_row")}
+
+
+def _near_duplicate(frame: Any, related: dict[str, Any], table: str) -> dict[str, Any]:
+    keyed = frame.with_columns(_near=joined(NEAR_DUPLICATE_KEY))
+    first = keyed.filter(nw.col("_near").is_first_distinct()).select("_near", other=nw.col("event_id"))
+    repeats = keyed.filter(~nw.col("_near").is_first_distinct() & ~nw.col("event_id").is_duplicated())
+    return {"event_id": repeats.join(first, on="_near", how="inner").select("_row", "other")}
+
+
+register(Rule(
+    "unique", "table", "the value is unique in the table", "give each record its own identifier",
+    "{field} {value} occurs more than once in {table}",
+    check=_unique, spark=False,
+))
+register(Rule(
+    "primary-key", "table", "the row's key is unique in the table", "remove the duplicate row or change its key",
+    "the key {key} occurs more than once in {table}",
+    check=_primary_key, spark=False,
+))
+register(Rule(
+    "near-duplicate", "table", "no two events share type, place and dates",
+    "merge the two records, or say in the summary what sets them apart",
+    "event {event_id} has the type, place and dates of event {other} "
+    "({event_type}, {country_iso3}, {location}, {start_date} to {end_date})",
+    tables=("events",), columns=NEAR_DUPLICATE_KEY, check=_near_duplicate, spark=False,
+))
