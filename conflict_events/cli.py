@@ -30,6 +30,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="conflict-events", description="A versioned, sourced, schema-validated dataset of armed-conflict events.")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -46,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "json", "github"), default="text")
     validate.add_argument("--table", help="the table that table files hold, when their names do not say it")
     validate.add_argument("--no-base", action="store_true", help="check the files on their own, not against the package's records")
+    validate.add_argument("--max-problems", type=_positive, default=1000, metavar="N",
+                          help="list at most N problems per rule (default 1000); the counts are always exact")
 
     export = sub.add_parser("export", help="write one table of a release as CSV, JSON or Parquet")
     export.add_argument("--table", required=True, help="the table to export, such as events")
@@ -95,11 +103,11 @@ def _validate(args: argparse.Namespace) -> int:
     from conflict_events.validator import UsageError, validate
 
     try:
-        report = validate(args.paths or None, table=args.table, **({"base": None} if args.no_base else {}))
+        report = validate(args.paths or None, table=args.table, max_problems=args.max_problems, **({"base": None} if args.no_base else {}))
     except UsageError as error:
         print(f"conflict-events validate: {error}", file=sys.stderr)
         return EXIT_ERROR
-    print(render(report.problems, args.format, files=report.files))
+    print(render(report.problems, args.format, files=report.files, counts=report.counts, skipped=report.skipped))
     if any(p.rule == "file-unreadable" for p in report.problems):
         return EXIT_ERROR
     return EXIT_OK if report.valid else EXIT_INVALID

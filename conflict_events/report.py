@@ -4,27 +4,48 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from itertools import groupby
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from conflict_events.problems import Problem
 
 #: GitHub shows at most this many annotations of one kind per step; the rest go to the step summary.
 GITHUB_ANNOTATIONS = 10
 JSON_KEYS = ("file", "line", "field", "rule", "message", "value", "hint")
+#: the version of the JSON report's layout; it changes when a key is removed or changes meaning
+JSON_FORMAT = 1
 
 
-def render(problems: Sequence[Problem], fmt: str = "text", files: Sequence[str] = ()) -> str:
+def render(problems: Sequence[Problem], fmt: str = "text", files: Sequence[str] = (),
+           counts: Mapping[str, int] | None = None, skipped: Mapping[str, str] | None = None) -> str:
+    """The report as text, JSON or GitHub annotations.
+
+    ``counts`` is the exact number of problems per rule (``problems`` may
+    list fewer: at most ``--max-problems`` per rule); ``skipped`` names the
+    rules that could not run, and why.
+    """
+    counts = dict(counts) if counts is not None else dict(Counter(p.rule for p in problems))
     if fmt == "json":
-        return json.dumps([{k: p.to_dict()[k] for k in JSON_KEYS} for p in problems], indent=2, ensure_ascii=False, default=str)
+        return json.dumps({
+            "format": JSON_FORMAT,
+            "valid": not problems,
+            "problems": [{k: p.to_dict()[k] for k in JSON_KEYS} for p in problems],
+            "counts": dict(sorted(counts.items())),
+            "skipped": dict(sorted((skipped or {}).items())),
+            "files": list(files),
+        }, indent=2, ensure_ascii=False, default=str)
     if fmt == "github":
-        return github(problems, files)
-    return text(problems, files)
+        return github(problems, files, counts)
+    return text(problems, files, counts, skipped)
 
 
-def text(problems: Sequence[Problem], files: Sequence[str] = ()) -> str:
+def text(problems: Sequence[Problem], files: Sequence[str] = (), counts: Mapping[str, int] | None = None,
+         skipped: Mapping[str, str] | None = None) -> str:
+    counts = dict(counts) if counts is not None else dict(Counter(p.rule for p in problems))
+    notes = [f"skipped {rule}: {why}" for rule, why in sorted((skipped or {}).items())]
     if not problems:
-        return f"valid: {len(files)} file(s), no problems"
+        return "\n".join([*notes, f"valid: {len(files)} file(s), no problems"])
     lines: list[str] = []
     for file, group in groupby(problems, key=lambda p: p.file):
         group = list(group)
@@ -35,7 +56,13 @@ def text(problems: Sequence[Problem], files: Sequence[str] = ()) -> str:
             lines.append(f"  {where}{field}: {p.message} [{p.rule}]")
             if p.hint:
                 lines.append(f"      hint: {p.hint}")
-    lines.append(f"invalid: {len(problems)} problem(s) in {len({p.file for p in problems})} file(s)")
+    listed = Counter(p.rule for p in problems)
+    lines.append("problems per rule:")
+    for rule, total in sorted(counts.items()):
+        more = f" ({listed[rule]:,} listed)" if listed[rule] < total else ""
+        lines.append(f"  {rule}: {total:,}{more}")
+    lines += notes
+    lines.append(f"invalid: {sum(counts.values()):,} problem(s) in {len({p.file for p in problems})} file(s)")
     return "\n".join(lines)
 
 
@@ -47,7 +74,7 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(problems: Sequence[Problem], files: Sequence[str] = ()) -> str:
+def github(problems: Sequence[Problem], files: Sequence[str] = (), counts: Mapping[str, int] | None = None) -> str:
     """Workflow annotations for the first problems; the full table to $GITHUB_STEP_SUMMARY."""
     lines = []
     for p in problems[:GITHUB_ANNOTATIONS]:
@@ -62,7 +89,7 @@ def github(problems: Sequence[Problem], files: Sequence[str] = ()) -> str:
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as handle:
             handle.write(markdown(problems, files))
-    lines.append(text(problems, files).splitlines()[-1])
+    lines.append(text(problems, files, counts).splitlines()[-1])
     return "\n".join(lines)
 
 

@@ -793,8 +793,38 @@ _MUTATORS: dict[str, Callable[[st.DrawFn, _Rows], tuple[str, str | None, str]]] 
     "event-without-evidence": _mutate_no_evidence,
     "source-not-cited": _mutate_not_cited,
 }
-#: the rules :func:`mutations` can break, one at a time
-MUTATION_RULES = tuple(_MUTATORS)
+
+
+def _mutate_example(rule_id: str):
+    """Break a rule as its catalogue entry's ``example`` says: set those cells on a drawn row."""
+
+    def mutate(draw: st.DrawFn, rows: _Rows) -> tuple[str, str | None, str]:
+        from conflict_events._catalogue import RULES
+
+        ((table, cells),) = RULES[rule_id].example.items()
+        row = _pick_row(draw, rows, table)
+        row.update(cells)
+        if table == "casualties":
+            rows.sync_figures()
+        field = next(iter(cells))
+        return table, field, f"{', '.join(f'{k} = {v!r}' for k, v in cells.items())} (the catalogue's example)"
+
+    return mutate
+
+
+def _mutators() -> dict[str, Callable[[st.DrawFn, _Rows], tuple[str, str | None, str]]]:
+    """The specialised mutators, and the catalogue's example for every other rule that has one."""
+    from conflict_events._catalogue import RULES
+
+    out = dict(_MUTATORS)
+    for rule in RULES.values():
+        if rule.id not in out and rule.example and len(rule.example) == 1:
+            out[rule.id] = _mutate_example(rule.id)
+    return out
+
+
+#: the rules :func:`mutations` can break, one at a time (as the catalogue stood at import)
+MUTATION_RULES = tuple(_mutators())
 
 
 def mutations(rules: Iterable[str] | None = None, **options: Any) -> st.SearchStrategy[Mutation]:
@@ -804,10 +834,11 @@ def mutations(rules: Iterable[str] | None = None, **options: Any) -> st.SearchSt
     one casualty report and one line of equipment, so that every rule has a
     place to break.
     """
-    rules = tuple(rules) if rules is not None else MUTATION_RULES
-    unknown = set(rules) - set(_MUTATORS)
+    mutators = _mutators()
+    rules = tuple(rules) if rules is not None else tuple(mutators)
+    unknown = set(rules) - set(mutators)
     if unknown or not rules:
-        raise ValueError(f"no mutation for {', '.join(sorted(unknown)) or 'no rule'}; the rules are: {', '.join(MUTATION_RULES)}")
+        raise ValueError(f"no mutation for {', '.join(sorted(unknown)) or 'no rule'}; the rules are: {', '.join(mutators)}")
     return _mutations(rules, {"min_reports": 1, "min_equipment": 1, **options})
 
 
@@ -815,5 +846,5 @@ def mutations(rules: Iterable[str] | None = None, **options: Any) -> st.SearchSt
 def _mutations(draw: st.DrawFn, rules: tuple[str, ...], options: dict[str, Any]) -> Mutation:
     rule = draw(st.sampled_from(rules))
     rows = _Rows(draw(datasets(**options)).rows())
-    table, field, note = _MUTATORS[rule](draw, rows)
+    table, field, note = _mutators()[rule](draw, rows)
     return Mutation(rule, table, field, note, rows.rows)

@@ -247,6 +247,8 @@ def record_parts(tables: dict[str, list[dict]], given: bool = True) -> tuple[lis
     children = {name: tables.get(name, []) for name in ("evidence", "casualties")}
     parts: list[Part] = []
     problems: list[Problem] = []
+    if not any(tables.values()):  # no record at all: no table is given by records
+        return parts, problems
     for name, rows in tables.items():
         if name not in _schema.resource_names():
             continue

@@ -28,7 +28,9 @@ def test_validate_exit_codes(dataset, tmp_path):
     edit(dataset / "events" / "CE000001.yaml", "end_date: 2023-02-01", "end_date: 2023-01-10")
     invalid = run("validate", dataset, "--format", "json")
     assert invalid.returncode == 1
-    (problem,) = json.loads(invalid.stdout)
+    report = json.loads(invalid.stdout)
+    assert (report["format"], report["valid"], report["counts"]) == (1, False, {"end-before-start": 1})
+    (problem,) = report["problems"]
     assert set(problem) >= {"file", "line", "field", "rule", "message", "value"}
     assert (problem["rule"], problem["field"], problem["line"], problem["value"]) == ("end-before-start", "end_date", 5, "2023-01-10")
     missing = run("validate", tmp_path / "nothing-here.yaml")
