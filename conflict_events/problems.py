@@ -23,8 +23,9 @@ class Problem:
     """One thing wrong with the input, located as precisely as the input allows.
 
     ``line`` is the physical line of a text file (1-based) or the row number
-    of a Parquet file (1-based, header not counted); ``None`` when the problem
-    concerns the whole file.
+    of a Parquet file or an in-memory frame (1-based, header not counted);
+    ``None`` when the problem concerns the whole file, or for a PySpark
+    frame, which has no row order: there ``key`` gives the row's primary key.
     """
 
     file: str
@@ -34,6 +35,7 @@ class Problem:
     message: str
     value: Any = None
     hint: str | None = None
+    key: dict[str, Any] | None = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         rules = rule_ids()

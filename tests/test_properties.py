@@ -229,7 +229,7 @@ def test_importing_the_package_does_not_import_hypothesis():
 
 
 def test_mutation_rules_are_rules_of_the_catalogue():
-    from conflict_events.problems import RULES
+    from conflict_events._catalogue import RULES
 
     assert set(ces.MUTATION_RULES) <= set(RULES)
     with pytest.raises(ValueError, match="no mutation for"):
@@ -257,7 +257,8 @@ def _events_csv(folder: Path, **cells) -> Path:
 
 
 def _row_rules(report):
-    return {(p.rule, p.field) for p in report.problems if p.line is not None}
+    """The rules a lone events row breaks (it has no evidence file: that is counted, not asked here)."""
+    return {(p.rule, p.field) for p in report.problems if p.line is not None and p.rule != "event-without-evidence"}
 
 
 def test_an_unknown_country_code_with_coordinates_is_a_country_code_problem(tmp_path):

@@ -1,4 +1,4 @@
-"""One source of truth: the Frictionless and pandera views of schema/ agree."""
+"""One source of truth: frictionless, the rule catalogue and its pandera schema judge the cells of schema/ alike."""
 
 import csv
 import io
@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from conflict_events import schema
 from conflict_events._paths import SCHEMA_DIR
-from conflict_events.assemble import raw_frame
-from conflict_events.check import check_table
-from conflict_events.coerce import coerce, locate
+import polars as pl
+
+from conflict_events._engine.frames import validate_frame
+from conflict_events.rules import pandera_schema
 
 #: the rules a Table Schema expresses, which both views must judge alike
 TABLE_SCHEMA_RULES = {"type", "required", "enum", "pattern", "minimum", "maximum", "length", "unique", "primary-key"}
@@ -54,11 +55,11 @@ def _frictionless_cells(table: str, rows: list[dict]) -> set[tuple[int, str]]:
     return cells
 
 
-def _pandera_cells(table: str, rows: list[dict]) -> set[tuple[int, str]]:
-    raw = raw_frame([{**r, "_file": "t.csv", "_line": i + 2} for i, r in enumerate(rows)])
-    frame, problems = coerce(raw, schema.fields(table), locate(raw))
-    problems += check_table(table, frame, {})
-    return {(p.line - 1, p.field) for p in problems if p.rule in TABLE_SCHEMA_RULES}
+def _catalogue_cells(table: str, rows: list[dict]) -> set[tuple[int, str]]:
+    """The cells the rule catalogue flags, the rows given as text, as a CSV file gives them."""
+    frame = pl.DataFrame(rows, schema={name: pl.String for name in rows[0]})
+    report = validate_frame(frame, table)
+    return {(p.line, p.field) for p in report.problems if p.rule in TABLE_SCHEMA_RULES}
 
 
 GOOD_ACTOR = {"actor_id": "RUS", "name": "Russia", "actor_type": "state", "country_iso3": "RUS", "parent_id": "", "note": ""}
@@ -72,13 +73,13 @@ CELLS = st.sampled_from(["", "RUS", "rus", "state", "statee", "CE000001", "CE1",
     table=st.sampled_from(["actors", "equipment"]),
     edits=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 5), CELLS), max_size=4),
 )
-def test_frictionless_and_pandera_agree(table, edits):
+def test_frictionless_and_the_catalogue_agree(table, edits):
     base = GOOD_ACTOR if table == "actors" else GOOD_EQUIPMENT
     names = list(base)
     rows = [dict(base, **({"actor_id": f"A{i}"} if table == "actors" else {"item": f"item {i}"})) for i in range(3)]
     for row, column, value in edits:
         rows[row][names[column % len(names)]] = value
-    assert _pandera_cells(table, rows) == _frictionless_cells(table, rows)
+    assert _catalogue_cells(table, rows) == _frictionless_cells(table, rows)
 
 
 def test_agreement_sees_real_failures():
@@ -86,4 +87,24 @@ def test_agreement_sees_real_failures():
     rows = [dict(GOOD_ACTOR, actor_id="rus", actor_type="statee"), dict(GOOD_ACTOR, name="")]
     expected = {(1, "actor_id"), (1, "actor_type"), (2, "name")}
     assert _frictionless_cells("actors", rows) == expected
-    assert _pandera_cells("actors", rows) == expected
+    assert _catalogue_cells("actors", rows) == expected
+
+
+def test_pandera_schema_flags_what_the_catalogue_flags():
+    """pandera_schema() runs the catalogue's own checks: the same cells fail, under the same rule ids."""
+    import conflict_events as ce
+
+    events = ce.load()
+    events["event_type"] = events["event_type"].astype(str)
+    events.loc[1, "event_type"] = "strikes"
+    events.loc[3, "latitude"] = -91.0
+    events.loc[5, "summary"] = "=1+1"
+    try:
+        pandera_schema("events").validate(events, lazy=True)
+        failed = set()
+    except Exception as error:  # pandera.errors.SchemaErrors
+        cases = error.failure_cases
+        # a wide (row) check is reported on every column of the row: compare (row, rule)
+        failed = {(int(i) + 1, check) for i, check in zip(cases["index"], cases["check"]) if i is not None}
+    flagged = {(p.line, p.rule) for p in validate_frame(events, "events").problems}
+    assert failed == flagged == {(2, "enum"), (2, "subtype-mismatch"), (4, "minimum"), (6, "formula-injection")}

@@ -156,13 +156,15 @@ def test_repeats_across_batches_are_found(tmp_path, monkeypatch):
     assert (problem.rule, problem.field, problem.line, problem.value) == ("unique", "actor_id", len(actors) + 1, actors.loc[0, "actor_id"])
 
 
-def test_events_without_any_evidence_file_get_one_problem(tmp_path):
+def test_events_without_any_evidence_file_are_counted_and_listed_up_to_the_limit(tmp_path):
     events = pd.read_csv(export("events", "csv", tmp_path / "x.csv"), dtype=str, keep_default_na=False)
     events["event_id"] = [f"CE9{i:05d}" for i in range(len(events))]
     events["start_date"] = "2020-01-01"  # not near-duplicates of the released events
-    report = ce.validate([_write_csv(tmp_path / "events.csv", events)])
-    (problem,) = [p for p in report.problems if p.rule == "event-without-evidence"]
-    assert problem.line is None and f"{len(events)} events have no evidence" in problem.message
+    report = ce.validate([_write_csv(tmp_path / "events.csv", events)], max_problems=5)
+    listed = [p for p in report.problems if p.rule == "event-without-evidence"]
+    assert report.counts["event-without-evidence"] == len(events) == 13
+    assert [p.line for p in listed] == [2, 3, 4, 5, 6]
+    assert listed[0].message == "event 'CE900000' has no evidence"
 
 
 def test_a_near_duplicate_event_is_flagged(dataset):

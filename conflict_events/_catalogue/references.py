@@ -143,6 +143,8 @@ def _retired(frame: Any, related: dict[str, Any], table: str) -> dict[str, Any]:
 
 register(Rule(
     "retired-id", "reference", "a new event does not reuse a retired or released event_id", "take the next free event_id",
-    "event_id {event_id} was retired in {retired_in} ({reason}, successor {successor}); a retired id is never reused",
+    "event_id {event_id} was retired in {retired_in} ({reason}{succeeded}); a retired id is never reused",
     tables=("events",), needs=("retired",), check=_retired,
+    extra=lambda row, table: {"retired_in": row.get("retired_in"), "reason": row.get("reason"),
+                              "succeeded": f", succeeded by {row['successor']}" if row.get("successor") else ""},
 ))

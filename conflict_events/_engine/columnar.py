@@ -157,6 +157,7 @@ class Engine:
             _part=pl.lit(index, dtype=pl.Int32),
             _local=pl.int_range(0, n, dtype=pl.Int32),
             _given=pl.lit(part.given),
+            _records=pl.lit(part.from_records),
         )
         self.rows[part.table] += n
         if part.table == "events" and part.from_records:
@@ -303,6 +304,8 @@ class Engine:
                 for field, bad in rule.check(related[table], related, table).items():
                     bad = bad.to_native()
                     hits = frame.join(bad, on="_row", how="inner").filter(pl.col("_given")).sort("_row")
+                    if table == "events" and field in DERIVED:  # derived from a record's reports: reported there
+                        hits = hits.filter(~pl.col("_records"))
                     self.findings.add_many(rule.id, hits.height, lambda k, h=hits, r=rule, f=field: self._kept_problems(table, h.head(k), r, f))
         self._sources(tables, archives)
         return self.findings

@@ -66,7 +66,8 @@ def parts_of(frame: Any, table: str, given: bool = True, file: str = "<frame>") 
     if "_line" not in polars.columns:
         polars = polars.with_row_index("_line", offset=1).with_columns(pl.col("_line").cast(pl.Int64))
     text = as_text(polars, fields).with_columns(pl.col("_line").cast(pl.Int64, strict=False))
-    if "_file" not in text.columns:
+    if "_file" not in text.columns or text.height == 0:
+        text = text.drop("_file", strict=False)
         return [Part(table, text, file, given=given, field_lines=_lines(lines), from_records=from_records)]
     parts = []
     indexed = text.with_row_index("_i")
