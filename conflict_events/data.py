@@ -10,6 +10,7 @@ downloaded and cached (see :mod:`conflict_events.remote`).
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import numbers
@@ -322,19 +323,20 @@ def _value(field: dict[str, Any], name: str, given: Any, value: Any) -> Any:
     return value
 
 
-def _timestamp(said: str, value: Any) -> Any:
-    """A filter's date as a naive UTC ``datetime`` at millisecond resolution; a clear error if it is not a date."""
-    import pandas as pd
-
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError) as error:
-        raise ValueError(f"{said}: {value!r} is not a date; write it as YYYY-MM-DD") from error
-    if pd.isna(stamp):
-        raise ValueError(f"{said}: {value!r} is not a date; write it as YYYY-MM-DD")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.as_unit("ms").to_pydatetime()
+def _timestamp(said: str, value: Any) -> datetime.datetime:
+    """A filter's date as a naive UTC datetime; text must be ISO 8601 (YYYY-MM-DD), so that nothing is guessed."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{said}: {value!r} is not a date; write it as YYYY-MM-DD") from None
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value  # a pandas Timestamp as a plain datetime
+    if isinstance(value, datetime.date):
+        return datetime.datetime.combine(value, datetime.time())
+    raise ValueError(f"{said}: {value!r} is not a date; write it as YYYY-MM-DD (or give a datetime.date)")
 
 
 def _period(table: str, by_name: dict[str, dict[str, Any]], overlaps: Any) -> tuple[Any, Any] | None:
