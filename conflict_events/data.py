@@ -24,7 +24,6 @@ from conflict_events._paths import RELEASES_DIR
 from conflict_events.integrity import IntegrityError, verify_file
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported when load() runs, so that the CLI starts quickly
-    import pandas as pd
     import pyarrow as pa
 
 _verified: set[tuple[Path, str]] = set()
@@ -189,8 +188,8 @@ def load(
         dates, numbers and text. On a list column (``source_ids``) a value
         means "the list contains it" and a list "contains any of them".
         Values are checked: a code must be a code of the field's vocabulary,
-        a text must be able to match the field's pattern, a date must parse;
-        a mistake raises ValueError naming the filter and, where there is
+        a text must be able to match the field's pattern, a date must be
+        ISO 8601 text (``"2023-01-14"``) or a date or datetime object; a mistake raises ValueError naming the filter and, where there is
         one, the closest valid value.
 
     Returns
