@@ -3,18 +3,38 @@
 >>> import conflict_events as ce
 >>> events = ce.load()                      # the latest release, events table
 >>> strikes = ce.load(event_type="strike", version="1.0.0")
->>> print(ce.diff("1.0.0", "1.1.0").text())   # what changed, record by record
->>> print(ce.cite("1.0.0", style="bibtex"))
+>>> releases = ce.versions()                # every release, oldest first
+>>> bibtex = ce.cite("1.0.0", style="bibtex")
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from conflict_events.data import load, tables, versions
-
 __all__ = ["cite", "diff", "load", "tables", "validate", "versions"]
+#: The version of the package (the code), the one source of it: pyproject.toml reads it from here.
+#: The data releases have versions of their own: see versions().
 __version__ = "1.0.0"
+
+#: Public names defined in modules that import pandas: imported on first use, so that
+#: ``import conflict_events`` (and the command line's --help, --version and cite) stay quick.
+_LAZY = {"load": "conflict_events.data", "tables": "conflict_events.data", "versions": "conflict_events.data"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    try:  # a submodule, as ``conflict_events.data`` was reachable when this module imported it
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def validate(paths: Any = None, **options: Any):

@@ -24,6 +24,16 @@ def fingerprint_identifier(version: str, fingerprint: str) -> dict[str, str]:
             "description": f"Fingerprint of release {version}: the sha256 over its files' sha256 sums."}
 
 
+def title(desc: dict[str, Any]) -> str:
+    """The title of a release, as citations, CITATION.cff and the JSON-LD give it."""
+    return desc.get("title") or desc.get("name") or "conflict-events"
+
+
+def authors(desc: dict[str, Any]) -> list[str]:
+    """The authors of a release: its descriptor's contributors, or :data:`AUTHORS` when it names none."""
+    return [c["title"] for c in desc.get("contributors", []) if c.get("title")] or list(AUTHORS)
+
+
 def release_info(version: str | None = None) -> dict[str, Any]:
     """What a citation needs about a release: from its datapackage.json, or from the registry if it is not installed."""
     from conflict_events import data, registry
@@ -41,11 +51,10 @@ def release_info(version: str | None = None) -> dict[str, Any]:
         from conflict_events import schema
 
         desc = {**schema.descriptor(), "version": version, "created": entry["created"], "fingerprint": entry["fingerprint"]}
-    contributors = [c.get("title") for c in desc.get("contributors", []) if c.get("title")]
     licenses = [item.get("name") for item in desc.get("licenses", []) if item.get("name")]
     return {
-        "title": desc.get("title") or desc.get("name") or "conflict-events",
-        "authors": contributors or list(AUTHORS),
+        "title": title(desc),
+        "authors": authors(desc),
         "version": desc["version"],
         "date": str(desc["created"])[:10],
         "fingerprint": desc["fingerprint"],

@@ -36,8 +36,32 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def version_text() -> str:
+    """What ``conflict-events --version`` prints: the package's version and its data releases."""
+    from conflict_events import __version__, data
+
+    bundled = data.bundled_versions()
+    lines = [f"conflict-events {__version__}", f"data releases bundled: {', '.join(bundled) or 'none'}"]
+    elsewhere = [v for v in data.versions() if v not in bundled]
+    if elsewhere:
+        lines.append(f"data releases downloaded on first use: {', '.join(elsewhere)}")
+    return "\n".join(lines)
+
+
+class _Version(argparse.Action):
+    """``--version``: computed only when asked for, so that other commands do not read the releases folder for it."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None):
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object, option_string: str | None = None):
+        print(version_text())
+        parser.exit(EXIT_OK)
+
+
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="conflict-events", description="A versioned, sourced, schema-validated dataset of armed-conflict events.")
+    top.add_argument("--version", action=_Version, help="print the package's version and the data releases it bundles, and exit")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     info = sub.add_parser("info", help="print a release's version, tables, row counts and date range")
@@ -55,11 +79,16 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("--max-problems", type=_positive, default=1000, metavar="N",
                           help="list at most N problems per rule (default 1000); the counts are always exact")
 
-    export = sub.add_parser("export", help="write one table of a release as CSV, JSON or Parquet")
-    export.add_argument("--table", required=True, help="the table to export, such as events")
-    export.add_argument("--format", choices=("csv", "json", "parquet"), required=True)
+    export = sub.add_parser("export", help="write a table (CSV, JSON, Parquet, Stata), every table as a CSV Data Package, or the JSON-LD",
+                            description="Write one table (--table), every table as a CSV Data Package (--all) or the release's "
+                                        "schema.org Dataset JSON-LD (--jsonld). -o - writes CSV, JSON or JSON-LD to standard output.")
+    what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument("--table", help="the table to export, such as events")
+    what.add_argument("--all", action="store_true", help="every table as a CSV Data Package (datapackage.json and one CSV per table) in the folder -o")
+    what.add_argument("--jsonld", action="store_true", help="the release's schema.org Dataset JSON-LD (default output: standard output)")
+    export.add_argument("--format", choices=("csv", "json", "parquet", "dta"), help="the format of --table (dta: Stata 14 or later)")
     export.add_argument("--version", dest="release", help="the release (default: the latest)")
-    export.add_argument("-o", "--output", type=Path, required=True, help="the file (or folder) to write")
+    export.add_argument("-o", "--output", help="the file (or folder) to write; - for standard output")
 
     release = sub.add_parser("release", help="build the records into a new immutable release")
     release.add_argument("version", help="the new version, MAJOR.MINOR.PATCH")
@@ -115,9 +144,22 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("export")
 def _export(args: argparse.Namespace) -> int:
-    from conflict_events.export import export
+    from conflict_events import export
 
-    print(f"wrote {export(args.table, args.format, args.output, args.release)}")
+    if args.jsonld:
+        written = export.export_jsonld(args.output or export.STDOUT, args.release)
+    elif args.output is None:
+        raise ValueError("give the output with -o (a file, a folder, or - for standard output)")
+    elif args.all:
+        if args.format not in (None, "csv"):
+            raise ValueError("--all writes a CSV Data Package; leave out --format or give --format csv")
+        written = export.export_package(args.output, args.release)
+    elif args.format is None:
+        raise ValueError(f"give the format of {args.table} with --format: {', '.join(export.FORMATS)}")
+    else:
+        written = export.export(args.table, args.format, args.output, args.release)
+    if written is not None:
+        print(f"wrote {written}")
     return EXIT_OK
 
 

@@ -10,18 +10,21 @@ downloaded and cached (see :mod:`conflict_events.remote`).
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import json
+import numbers
+import re
 import threading
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from conflict_events import registry
 from conflict_events._paths import RELEASES_DIR
-from conflict_events.dtypes import to_pandas
 from conflict_events.integrity import IntegrityError, verify_file
+
+if TYPE_CHECKING:  # pandas and pyarrow are imported when load() runs, so that the CLI starts quickly
+    import pyarrow as pa
 
 _verified: set[tuple[Path, str]] = set()
 _lock = threading.Lock()
@@ -46,7 +49,24 @@ def _is_version(text: str) -> bool:
 
 
 def versions() -> list[str]:
-    """Every release this package knows, oldest first: inside the package or in its registry (downloaded on use)."""
+    """Every release this package knows, oldest first.
+
+    A release is inside the installed package or listed in its registry
+    (``releases/registry.json``), in which case :func:`load` downloads it on
+    first use and checks it against the registry.
+
+    Returns
+    -------
+    list of str
+        Versions as ``MAJOR.MINOR.PATCH``, oldest first.
+
+    Examples
+    --------
+    >>> import conflict_events as ce
+    >>> "1.0.0" in ce.versions()
+    True
+    >>> latest = ce.versions()[-1]
+    """
     return sorted(set(bundled_versions()) | {v for v in registry.read(RELEASES_DIR) if _is_version(v)}, key=_semver)
 
 
@@ -84,7 +104,24 @@ def descriptor(version: str | None = None) -> dict[str, Any]:
 
 
 def tables(version: str | None = None) -> list[str]:
-    """The table names of a release."""
+    """The tables of a release.
+
+    Parameters
+    ----------
+    version : str, optional
+        The release, such as ``"1.0.0"``; the latest when None.
+
+    Returns
+    -------
+    list of str
+        The table names, in the order of the release's ``datapackage.json``.
+
+    Examples
+    --------
+    >>> import conflict_events as ce
+    >>> ce.tables("1.0.0")
+    ['events', 'actors', 'sources', 'evidence', 'casualties', 'equipment', 'vocabularies']
+    """
     return [r["name"] for r in descriptor(version)["resources"]]
 
 
@@ -106,61 +143,285 @@ def _verified_path(folder: Path, resource: dict[str, Any]) -> Path:
     return path
 
 
-def load(table: str = "events", version: str | None = None, columns: list[str] | None = None, **filters: Any) -> pd.DataFrame:
-    """One table of a release as a typed DataFrame.
+ENGINES = ("pandas", "polars", "arrow")
 
-    ``version`` pins a release ("1.0.0"); None is the latest. ``columns``
-    selects columns. Each keyword filter keeps the rows whose column equals
-    a value (``event_type="strike"``), is in a list (``country_iso3=["UKR",
-    "BLR"]``) or lies in an inclusive range given as a tuple, either end
-    None (``start_date=("2023-01-01", None)``).
 
-    Dates are datetime64, counts nullable Int64, codes categoricals with
-    their vocabulary's categories, lists Python lists. ``df.attrs`` holds
-    the table, version and fingerprint of the release.
+def load(
+    table: str = "events",
+    version: str | None = None,
+    columns: str | list[str] | None = None,
+    *,
+    overlaps: tuple[Any, Any] | None = None,
+    with_actor_names: bool = False,
+    engine: str = "pandas",
+    **filters: Any,
+) -> Any:
+    """One table of a release, typed, optionally filtered.
+
+    Parameters
+    ----------
+    table : str, default "events"
+        The table: see :func:`tables`.
+    version : str, optional
+        The release to read, such as ``"1.0.0"``; the latest when None. Pin the
+        version you cite.
+    columns : str or list of str, optional
+        The columns to return, in this order (one name is one column); all when None.
+    overlaps : tuple of (start, end), optional
+        Keep the events whose window ``[start_date, end_date]`` overlaps the
+        period from ``start`` to ``end`` (days, inclusive; either may be None
+        for an open end), so that a campaign from October to January is found
+        in January. Only for tables with ``start_date`` and ``end_date``.
+    with_actor_names : bool, default False
+        Add, right after each column that refers to an actor (``actor1_id``,
+        ``actor2_id`` in events; ``reported_by``, ``attributed_to``,
+        ``parent_id`` elsewhere), the actor's name from the ``actors`` table
+        of the same release: ``actor1_name``, ``actor2_name``,
+        ``reported_by_name``, ``attributed_to_name``, ``parent_name``.
+    engine : {"pandas", "polars", "arrow"}, default "pandas"
+        What to return: a pandas DataFrame, a polars DataFrame (install the
+        ``polars`` extra) or a pyarrow Table.
+    **filters
+        ``column=value`` keeps the rows whose column equals the value;
+        ``column=[a, b]`` the rows whose column is any of them; ``column=(low,
+        high)`` the rows within the inclusive range (either end None), for
+        dates, numbers and text. On a list column (``source_ids``) a value
+        means "the list contains it" and a list "contains any of them".
+        Values are checked: a code must be a code of the field's vocabulary,
+        a text must be able to match the field's pattern, a date must be
+        ISO 8601 text (``"2023-01-14"``) or a date or datetime object; a mistake raises ValueError naming the filter and, where there is
+        one, the closest valid value.
+
+    Returns
+    -------
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
+        pandas: dates ``datetime64[ms]``, counts ``Int64``, codes categoricals
+        whose categories are the vocabulary's codes, lists Python lists;
+        ``attrs`` holds the ``table``, ``version`` and ``fingerprint`` of the
+        release. polars: codes ``pl.Enum`` of the vocabulary, lists
+        ``List(String)``, dates ``Date``. arrow: codes ``dictionary<int32,
+        string>`` with the whole vocabulary as dictionary, lists
+        ``list<string>``, dates ``date32``; the schema's metadata holds
+        ``table``, ``version`` and ``fingerprint``.
+
+    Raises
+    ------
+    ValueError
+        An unknown table, column, engine or version string, or a filter value
+        that can never match.
+    LookupError
+        A version that is not a release of this package.
+    IntegrityError
+        A file of the release that does not match its checksum.
+
+    Examples
+    --------
+    >>> import conflict_events as ce
+    >>> events = ce.load(version="1.0.0")
+    >>> events.attrs["version"]
+    '1.0.0'
+    >>> strikes = ce.load(event_type="strike", country_iso3=["UKR", "BLR"])
+    >>> january = ce.load(overlaps=("2023-01-01", "2023-01-31"), columns=["event_id", "start_date", "end_date"])
+    >>> cited = ce.load(source_ids="article-2023-01-16-belarus-drills-dnipro-strike")
+    >>> named = ce.load(columns=["event_id", "actor1_id"], with_actor_names=True)
+    >>> list(named.columns)
+    ['event_id', 'actor1_id', 'actor1_name']
+    >>> ce.load(event_type="strikes")
+    Traceback (most recent call last):
+    ...
+    ValueError: event_type='strikes' is not a code of the event_type vocabulary; did you mean 'strike'? The codes are: exercise, strike, clash, offensive, deployment, arms_pledge, arms_delivery, statement
     """
+    import pyarrow.parquet as pq
+
+    from conflict_events import dtypes
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
+    if isinstance(columns, str):
+        columns = [columns]
     folder = release_dir(version)
     desc = _read_descriptor(folder)
     resource = _resource(desc, table)
     fields = resource["schema"]["fields"]
-    names = [f["name"] for f in fields]
-    unknown = [c for c in list(columns or []) + list(filters) if c not in names]
+    by_name = {f["name"]: f for f in fields}
+    unknown = [c for c in list(columns or []) + list(filters) if c not in by_name]
     if unknown:
-        raise ValueError(f"{table} has no column {', '.join(map(repr, unknown))}; the columns are: {', '.join(names)}")
-    wanted = None if columns is None else list(dict.fromkeys([*columns, *filters]))
-    arrow = pq.read_table(_verified_path(folder, resource), columns=wanted)
-    frame = to_pandas(arrow, fields)
-    if filters:
-        frame = _filter(frame, filters).reset_index(drop=True)
-        if columns is not None:
-            frame = frame[list(columns)]
-    frame.attrs.update({"table": table, "version": desc.get("version"), "fingerprint": desc.get("fingerprint")})
+        raise ValueError(f"{table} has no column {', '.join(map(repr, unknown))}; the columns are: {', '.join(by_name)}")
+    period = _period(table, by_name, overlaps)
+    masks = [(name, _wanted(by_name[name], name, value)) for name, value in filters.items()]
+    shown = list(by_name) if columns is None else list(dict.fromkeys(columns))
+    read = list(dict.fromkeys([*shown, *filters, *(("start_date", "end_date") if period else ())]))
+    arrow = dtypes.split_lists(pq.read_table(_verified_path(folder, resource), columns=read), fields)
+    if masks or period:
+        arrow = _filter(arrow, masks, period)
+    arrow = dtypes.typed_arrow(arrow.select(shown), fields)
+    if with_actor_names:
+        arrow = _with_actor_names(arrow, resource, desc, folder)
+    info = {"table": table, "version": desc.get("version"), "fingerprint": desc.get("fingerprint")}
+    if engine == "arrow":
+        return arrow.replace_schema_metadata({key: str(value) for key, value in info.items()})
+    if engine == "polars":
+        return dtypes.arrow_to_polars(arrow, fields)
+    frame = dtypes.arrow_to_pandas(arrow, fields)
+    frame.attrs.update(info)
     return frame
 
 
-def _filter(frame: pd.DataFrame, filters: dict[str, Any]) -> pd.DataFrame:
-    keep = pd.Series(True, index=frame.index)
-    for column, wanted in filters.items():
-        values = frame[column]
-        if isinstance(wanted, tuple):
-            if len(wanted) != 2:
-                raise ValueError(f"a range filter is a pair (low, high); got {wanted!r} for {column}")
-            low, high = (_like(values, bound) for bound in wanted)
-            if low is not None:
-                keep &= (values >= low).fillna(False).astype(bool)
-            if high is not None:
-                keep &= (values <= high).fillna(False).astype(bool)
-        elif isinstance(wanted, (list, set, frozenset)):
-            keep &= values.isin([_like(values, w) for w in wanted]).astype(bool)
-        else:
-            keep &= (values == _like(values, wanted)).fillna(False).astype(bool)
-    return frame[keep]
+# --- filters: each value checked against its field, then one Arrow mask per filter ------------
+
+_RANGE_TYPES = ("date", "integer", "number", "string")
 
 
-def _like(values: pd.Series, value: Any) -> Any:
-    if value is not None and pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return pd.Timestamp(value)
+def _wanted(field: dict[str, Any], name: str, wanted: Any) -> tuple[str, list[Any]]:
+    """A filter as (kind, checked values): kind "range" (low, high) or "any" (the values to match)."""
+    if isinstance(wanted, tuple):
+        if len(wanted) != 2:
+            raise ValueError(f"a range filter is a pair (low, high); got {wanted!r} for {name}")
+        if field["type"] not in _RANGE_TYPES or field.get("constraints", {}).get("enum"):
+            raise ValueError(f"{name}={wanted!r}: a range (low, high) filters dates, numbers and text, not {_kind(field)}; "
+                             f"give one value or a list of values")
+        return "range", [None if bound is None else _value(field, name, wanted, bound) for bound in wanted]
+    if isinstance(wanted, (list, set, frozenset)):
+        return "any", [_value(field, name, wanted, value) for value in wanted]
+    return "any", [_value(field, name, wanted, wanted)]
+
+
+def _kind(field: dict[str, Any]) -> str:
+    return "codes" if field.get("constraints", {}).get("enum") else f"{field['type']}s"
+
+
+def _value(field: dict[str, Any], name: str, given: Any, value: Any) -> Any:
+    """One filter value, checked against the field's type and constraints; dates as timestamps."""
+    said = f"{name}={given!r}"
+    kind = field["type"]
+    if kind == "date":
+        return _timestamp(said, value)
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ValueError(f"{said}: {value!r} is not a whole number, and {name} holds whole numbers")
+        return int(value)
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{said}: {value!r} is not a number, and {name} holds numbers")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{said}: {value!r} is not a text, and {name} holds text{' (lists of ids)' if kind == 'list' else ''}")
+    constraints = field.get("constraints", {})
+    enum = constraints.get("enum")
+    if enum is not None and value not in enum:
+        vocabulary = field.get("x-vocabulary", name)
+        closest = difflib.get_close_matches(value, enum, n=1, cutoff=0.0)
+        hint = f"; did you mean {closest[0]!r}?" if closest else "."
+        raise ValueError(f"{said} is not a code of the {vocabulary} vocabulary{hint} The codes are: {', '.join(enum)}")
+    pattern = constraints.get("pattern")
+    if pattern is not None and not re.fullmatch(pattern, value):
+        fixes = [fix for fix in dict.fromkeys((value.strip(), value.upper(), value.lower(), value.strip().upper(), value.strip().lower()))
+                 if re.fullmatch(pattern, fix)]
+        hint = f"; did you mean {fixes[0]!r}?" if fixes else "."
+        raise ValueError(f"{said} can never match: every {name} matches the pattern {pattern}{hint}")
     return value
+
+
+def _timestamp(said: str, value: Any) -> datetime.datetime:
+    """A filter's date as a naive UTC datetime; text must be ISO 8601 (YYYY-MM-DD), so that nothing is guessed."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{said}: {value!r} is not a date; write it as YYYY-MM-DD") from None
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value  # a pandas Timestamp as a plain datetime
+    if isinstance(value, datetime.date):
+        return datetime.datetime.combine(value, datetime.time())
+    raise ValueError(f"{said}: {value!r} is not a date; write it as YYYY-MM-DD (or give a datetime.date)")
+
+
+def _period(table: str, by_name: dict[str, dict[str, Any]], overlaps: Any) -> tuple[Any, Any] | None:
+    if overlaps is None:
+        return None
+    if "start_date" not in by_name or "end_date" not in by_name:
+        raise ValueError(f"overlaps needs a table with start_date and end_date; {table} has neither")
+    if not isinstance(overlaps, (tuple, list)) or len(overlaps) != 2:
+        raise ValueError(f"overlaps is a pair (start, end), either of them None; got {overlaps!r}")
+    start, end = (None if bound is None else _timestamp(f"overlaps={tuple(overlaps)!r}", bound) for bound in overlaps)
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"overlaps={tuple(overlaps)!r}: the period ends before it starts")
+    return start, end
+
+
+def _filter(table: pa.Table, masks: list[tuple[str, tuple[str, list[Any]]]], period: tuple[Any, Any] | None) -> pa.Table:
+    """The rows of ``table`` that every filter and the period keep (a missing value matches nothing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    conditions = []
+    for name, (kind, values) in masks:
+        column = table.column(name)
+        if pa.types.is_date(column.type):
+            column = column.cast(pa.timestamp("ms"))
+        if kind == "range":
+            low, high = values
+            if low is not None:
+                conditions.append(pc.greater_equal(column, pa.scalar(low, column.type)))
+            if high is not None:
+                conditions.append(pc.less_equal(column, pa.scalar(high, column.type)))
+        elif pa.types.is_list(column.type):
+            conditions.append(_contains_any(column, values))
+        else:
+            conditions.append(pc.is_in(column, value_set=pa.array(values, column.type)))
+    if period is not None:
+        start, end = period
+        if end is not None:
+            conditions.append(pc.less_equal(table.column("start_date").cast(pa.timestamp("ms")), pa.scalar(end, pa.timestamp("ms"))))
+        if start is not None:
+            conditions.append(pc.greater_equal(table.column("end_date").cast(pa.timestamp("ms")), pa.scalar(start, pa.timestamp("ms"))))
+    keep = pa.chunked_array([pa.array([True] * table.num_rows, pa.bool_())])
+    for condition in conditions:
+        keep = pc.and_(keep, pc.fill_null(condition, False))
+    return table.filter(keep)
+
+
+def _contains_any(lists: pa.ChunkedArray, values: list[str]) -> pa.Array:
+    """Per row: does the row's list hold any of ``values``?"""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = lists.combine_chunks()
+    hits = pc.is_in(pc.list_flatten(lists), value_set=pa.array(values, pa.string())).to_numpy(zero_copy_only=False)
+    rows = np.zeros(len(lists), dtype=bool)
+    rows[pc.list_parent_indices(lists).to_numpy()[hits]] = True
+    return pa.array(rows)
+
+
+# --- actor names -------------------------------------------------------------------------------
+
+
+def _name_column(id_column: str) -> str:
+    return (id_column[:-3] if id_column.endswith("_id") else id_column) + "_name"
+
+
+def _with_actor_names(table: pa.Table, resource: dict[str, Any], desc: dict[str, Any], folder: Path) -> pa.Table:
+    """``table`` with the actor's name after each column that refers to ``actors`` (by the descriptor's foreign keys)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    def to_actors(key: dict[str, Any]) -> bool:  # "" is the Data Package v1 way for a table to refer to itself
+        return (key["reference"]["resource"] or resource["name"]) == "actors" and len(key["fields"]) == 1
+
+    referring = [key["fields"][0] for key in resource["schema"].get("foreignKeys", []) if to_actors(key)]
+    if not referring:
+        raise ValueError(f"with_actor_names: {resource['name']} has no column that refers to an actor")
+    actors = pq.read_table(_verified_path(folder, _resource(desc, "actors")), columns=["actor_id", "name"])
+    for id_column in referring:
+        if id_column not in table.column_names:
+            continue
+        names = pc.take(actors.column("name"), pc.index_in(table.column(id_column), value_set=actors.column("actor_id").combine_chunks()))
+        table = table.add_column(table.column_names.index(id_column) + 1, pa.field(_name_column(id_column), pa.string()), names)
+    return table
 
 
 __all__ = ["IntegrityError", "load", "tables", "versions"]

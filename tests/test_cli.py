@@ -1,10 +1,14 @@
 """The command line, run as a user runs it: a subprocess, its output and exit code."""
 
+import importlib.metadata
 import json
 import subprocess
 import sys
 
+import pytest
+
 import conflict_events as ce
+from conflict_events._paths import RELEASES_DIR
 from tests.conftest import edit
 
 
@@ -50,3 +54,20 @@ def test_build_reports_problems_and_fails(dataset, tmp_path):
     assert result.returncode == 1
     assert "[enum]" in result.stderr and "CE000006.yaml" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_version_prints_the_package_and_its_data_releases():
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    bundled = sorted((p.name for p in RELEASES_DIR.iterdir() if (p / "datapackage.json").is_file()), key=lambda v: tuple(map(int, v.split("."))))
+    assert result.stdout.splitlines()[:2] == [f"conflict-events {ce.__version__}", f"data releases bundled: {', '.join(bundled)}"]
+    assert ce.__version__ == importlib.metadata.version("conflict-events")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["cite"], ["cite", "--style", "bibtex"], ["export", "--help"]])
+def test_quick_commands_start_without_pandas(args):
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "conflict_events", *args], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "conflict_events.cli" in imported  # the log is there
+    assert not {"pandas", "pyarrow", "pandera", "numpy"} & imported

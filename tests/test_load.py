@@ -1,6 +1,12 @@
 """load(), tables(), versions(): typed frames, filters, pinned versions, verified files."""
 
+import datetime
+import doctest
+import re
+import sys
+
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -86,3 +92,136 @@ def test_a_changed_file_is_refused(release_copy):
     with pytest.raises(IntegrityError, match="does not match its release"):
         ce.load()
     ce.load("actors")  # the other files are intact
+
+
+# --- filters that catch mistakes -----------------------------------------------------------------
+
+VOCABULARIES = yaml.safe_load((SCHEMA_DIR / "vocabularies.yaml").read_text(encoding="utf-8"))
+RAW_EVENTS = pq.read_table(ce.data.release_dir("1.0.0") / "events.parquet").to_pylist()
+SOURCE = "article-2023-01-16-belarus-drills-dnipro-strike"
+
+
+def test_a_code_outside_the_vocabulary_names_the_codes_and_the_closest():
+    with pytest.raises(ValueError) as error:
+        ce.load(event_type="strikes")
+    message = str(error.value)
+    assert "event_type='strikes'" in message and "did you mean 'strike'?" in message
+    assert all(code in message for code in VOCABULARIES["event_type"])
+    with pytest.raises(ValueError, match="did you mean 'confirmed'"):
+        ce.load(verification=["reported", "confirmd"])
+
+
+def test_a_value_that_cannot_match_the_pattern_says_so_and_suggests_a_fix():
+    with pytest.raises(ValueError, match=re.escape("country_iso3='ukr' can never match: every country_iso3 matches the pattern [A-Z]{3}; did you mean 'UKR'?")):
+        ce.load(country_iso3="ukr")
+    with pytest.raises(ValueError, match=r"pattern CE\[0-9\]\{6\}\.$"):
+        ce.load(event_id="event 4")
+
+
+def test_values_of_the_wrong_type_are_refused():
+    with pytest.raises(ValueError, match="fatalities_best='35'.*whole number"):
+        ce.load(fatalities_best="35")
+    with pytest.raises(ValueError, match="not codes"):
+        ce.load(event_type=("exercise", "strike"))
+    assert ce.load(fatalities_best=35)["event_id"].tolist() == [r["event_id"] for r in RAW_EVENTS if r["fatalities_best"] == 35]
+
+
+def test_one_column_by_name():
+    df = ce.load(columns="event_id")
+    assert list(df.columns) == ["event_id"] and df["event_id"].tolist() == [r["event_id"] for r in RAW_EVENTS]
+
+
+def test_a_filter_on_a_list_column_means_membership():
+    cites = [r["event_id"] for r in RAW_EVENTS if SOURCE in r["source_ids"].split(";")]
+    assert cites and ce.load(source_ids=SOURCE)["event_id"].tolist() == cites
+    assert ce.load(source_ids=["no-such-source", SOURCE])["event_id"].tolist() == cites
+    assert ce.load(source_ids="no-such-source").empty
+
+
+def test_membership_in_lists_row_by_row():
+    from conflict_events.data import _contains_any
+
+    lists = pa.chunked_array([pa.array([["a", "b"], ["c"], [], None, ["b", "d"]], pa.list_(pa.string()))])
+    assert _contains_any(lists, ["b"]).to_pylist() == [True, False, False, False, True]
+    assert _contains_any(lists, ["c", "d"]).to_pylist() == [False, True, False, False, True]
+
+
+def test_a_bad_date_names_its_filter():
+    with pytest.raises(ValueError, match=r"start_date=\('2023-02-30', None\): '2023-02-30' is not a date; write it as YYYY-MM-DD") as error:
+        ce.load(start_date=("2023-02-30", None))
+    assert type(error.value) is ValueError  # not pandas' DateParseError
+    with pytest.raises(ValueError, match="overlaps=.*'January' is not a date"):
+        ce.load(overlaps=("January", None))
+    with pytest.raises(ValueError, match="ends before it starts"):
+        ce.load(overlaps=("2023-02-01", "2023-01-01"))
+
+
+@pytest.mark.parametrize("period", [("2023-01-16", "2023-01-31"), ("2022-12-01", "2022-12-31"), (None, "2023-01-08"), ("2023-01-17", None)])
+def test_overlaps_keeps_events_whose_window_overlaps_the_period(period):
+    start, end = (None if p is None else datetime.date.fromisoformat(p) for p in period)
+    expected = [r["event_id"] for r in RAW_EVENTS
+                if (end is None or r["start_date"] <= end) and (start is None or r["end_date"] >= start)]
+    assert ce.load(overlaps=period, columns="event_id")["event_id"].tolist() == expected
+
+
+def test_a_campaign_from_october_to_january_shows_up_in_january():
+    (campaign,) = [r for r in RAW_EVENTS if r["start_date"].month == 10]
+    january = ce.load(overlaps=("2023-01-01", "2023-01-31"))
+    assert campaign["event_id"] in set(january["event_id"])
+    assert campaign["event_id"] not in set(ce.load(start_date=("2023-01-01", "2023-01-31"))["event_id"])
+
+
+def test_actor_names_come_with_the_events():
+    names = {a["actor_id"]: a["name"] for a in pq.read_table(ce.data.release_dir("1.0.0") / "actors.parquet").to_pylist()}
+    df = ce.load(with_actor_names=True)
+    at = list(df.columns).index("actor1_id")
+    assert list(df.columns)[at:at + 4] == ["actor1_id", "actor1_name", "actor2_id", "actor2_name"]
+    for number in ("1", "2"):
+        expected = [names.get(r[f"actor{number}_id"]) for r in RAW_EVENTS]
+        assert [None if pd.isna(v) else v for v in df[f"actor{number}_name"]] == expected
+    assert "reported_by_name" in ce.load("casualties", with_actor_names=True).columns
+    with pytest.raises(ValueError, match="sources has no column that refers to an actor"):
+        ce.load("sources", with_actor_names=True)
+
+
+def test_engine_polars_has_enums_and_lists():
+    pl = pytest.importorskip("polars")
+    frame = ce.load(engine="polars")
+    assert isinstance(frame, pl.DataFrame)
+    assert frame.schema["event_type"] == pl.Enum(list(VOCABULARIES["event_type"]))
+    assert frame.schema["verification"] == pl.Enum(list(VOCABULARIES["verification"]))
+    assert frame.schema["source_ids"] == pl.List(pl.String) and frame.schema["start_date"] == pl.Date
+    assert frame["source_ids"].to_list() == [r["source_ids"].split(";") for r in RAW_EVENTS]
+    assert frame["event_type"].cast(pl.String).to_list() == [r["event_type"] for r in RAW_EVENTS]
+    assert ce.load(engine="polars", event_type="strike").height == sum(r["event_type"] == "strike" for r in RAW_EVENTS)
+
+
+def test_engine_arrow_has_dictionaries_and_lists():
+    table = ce.load(engine="arrow", version="1.0.0")
+    assert isinstance(table, pa.Table)
+    assert pa.types.is_dictionary(table.schema.field("event_type").type)
+    assert table.column("event_type").combine_chunks().dictionary.to_pylist() == list(VOCABULARIES["event_type"])
+    assert table.schema.field("source_ids").type == pa.list_(pa.string())
+    assert table.column("event_type").to_pylist() == [r["event_type"] for r in RAW_EVENTS]
+    assert table.schema.metadata[b"version"] == b"1.0.0"
+
+
+def test_engine_polars_without_polars_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "polars", None)
+    with pytest.raises(ImportError, match=re.escape('pip install "conflict-events[polars]"')):
+        ce.load(engine="polars")
+    with pytest.raises(ValueError, match="unknown engine 'spark'"):
+        ce.load(engine="spark")
+
+
+@pytest.mark.parametrize("function", ["load", "tables", "versions"])
+def test_docstrings_are_numpydoc_with_examples_that_run(function):
+    doc = getattr(ce, function).__doc__
+    assert "Returns\n    -------" in doc and "Examples\n    --------" in doc
+    if function != "versions":
+        assert "Parameters\n    ----------" in doc
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for test in finder.find(getattr(ce, function), function, globs={}):
+        runner.run(test)
+    assert runner.failures == 0
