@@ -12,14 +12,20 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["cite", "diff", "load", "tables", "validate", "versions"]
+__all__ = ["cite", "diff", "load", "pandera_schema", "tables", "validate", "validate_frame", "versions"]
 #: The version of the package (the code), the one source of it: pyproject.toml reads it from here.
 #: The data releases have versions of their own: see versions().
 __version__ = "1.0.0"
 
 #: Public names defined in modules that import pandas: imported on first use, so that
 #: ``import conflict_events`` (and the command line's --help, --version and cite) stay quick.
-_LAZY = {"load": "conflict_events.data", "tables": "conflict_events.data", "versions": "conflict_events.data"}
+_LAZY = {
+    "load": "conflict_events.data",
+    "tables": "conflict_events.data",
+    "versions": "conflict_events.data",
+    "validate_frame": "conflict_events._engine.frames",
+    "pandera_schema": "conflict_events.rules",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -119,10 +119,8 @@ def arrow_to_pandas(table: pa.Table, fields: list[dict[str, Any]]) -> pd.DataFra
 
 def arrow_to_polars(table: pa.Table, fields: list[dict[str, Any]]) -> Any:
     """A typed Arrow table as a polars DataFrame: codes as ``pl.Enum`` of the vocabulary, lists as ``List(String)``."""
-    try:
-        import polars as pl
-    except ImportError as error:
-        raise ImportError('engine="polars" needs polars: pip install "conflict-events[polars]"') from error
+    import polars as pl
+
     frame = pl.from_arrow(table)
     enums = {f["name"]: pl.Enum(enum_of(f)) for f in fields if enum_of(f) is not None and f["name"] in frame.columns}
     return frame.with_columns(pl.col(name).cast(dtype) for name, dtype in enums.items()) if enums else frame

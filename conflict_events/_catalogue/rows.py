@@ -79,7 +79,7 @@ def country_box(iso3: str) -> tuple[float, float, float, float] | None:
 def _outside_country(frame: Any, table: str) -> Any:
     """Outside the box (widened by NEAR_DEGREES) of its country; only for the countries present."""
     located = frame.filter(~nw.col("latitude").is_null() & ~nw.col("longitude").is_null())
-    countries = located.select(nw.col("country_iso3").unique())
+    countries = located.select("country_iso3").unique()
     if isinstance(countries, nw.LazyFrame):
         countries = countries.collect()
     lat, lon, d = nw.col("latitude"), nw.col("longitude"), NEAR_DEGREES
