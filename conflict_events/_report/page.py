@@ -146,8 +146,9 @@ blockquote.cite{margin:0;padding:8px 12px;background:#f7f7f4;border-left:3px sol
 .legend span{display:inline-flex;align-items:center;gap:6px}.legend i{width:12px;height:12px;border-radius:2px;display:inline-block}
 svg{display:block;max-width:100%;height:auto}svg text{font-family:inherit}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(310px,1fr));gap:16px}
-figure{margin:0}figcaption{font-size:13px;color:#555}
-.card{border:1px solid #e3e3e3;border-radius:6px;padding:10px}
+figure{margin:0 0 16px}figcaption{font-size:13px;color:#555}
+.card{border:1px solid #e3e3e3;border-radius:6px;padding:10px;display:flex;flex-wrap:wrap;gap:8px 20px;align-items:flex-start}
+.card h3{flex-basis:100%}.card table{flex:1;min-width:280px;width:auto}.stack{display:grid;gap:16px}
 table{border-collapse:collapse;font-size:13px;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eee;vertical-align:top}
 th{color:#555;font-weight:600}td.date{white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .stat{font-size:28px;font-weight:600}
@@ -317,7 +318,7 @@ def event_map(events: pd.DataFrame, colours: Mapping[Any, str]) -> str:
     share = f"{len(located)} of {len(events)} events are geolocated"
     if located.empty:
         return f"<p class=note>{share}: there is nothing to map.</p>"
-    width, height = WIDTH, 520
+    width, height = WIDTH, 440
     lats, lons = located["latitude"].astype(float), located["longitude"].astype(float)
     mid_lat, mid_lon = (lats.min() + lats.max()) / 2, (lons.min() + lons.max()) / 2
     cos = max(math.cos(math.radians(mid_lat)), 0.2)
@@ -347,7 +348,7 @@ def event_map(events: pd.DataFrame, colours: Mapping[Any, str]) -> str:
         x = project(lon, south)[0]
         grid.append(f"<line x1={x:.1f} x2={x:.1f} y1=0 y2={height} /><text x={x + 3:.1f} y={height - 4}>{lon}°{'E' if lon >= 0 else 'W'}</text>")
     points = []
-    labelled = len(located) <= 30
+    labelled = len(located) <= 12  # more labels would overlap; each point has its tooltip
     for event in located.sort_values("event_id").itertuples(index=False):
         px, py = project(float(event.longitude), float(event.latitude))
         name = " · ".join(esc(v) for v in (event.event_id, event.location) if not _missing(v))
@@ -357,7 +358,7 @@ def event_map(events: pd.DataFrame, colours: Mapping[Any, str]) -> str:
         label = (f"<text x={px + 9:.1f} y={py + 4:.1f} font-size=13 fill=#222 stroke=#fff stroke-width=3 paint-order=stroke>"
                  f"{name}</text>") if labelled else ""
         points.append(f"<g><title>{esc(title)}</title><circle class=mark cx={px:.1f} cy={py:.1f} r=6 "
-                      f"fill=\"{colours[event.event_type]}\" stroke=#fff stroke-width=1.5 />{label}</g>")
+                      f"fill=\"{colours.get(event.event_type, '#999')}\" stroke=#fff stroke-width=1.5 />{label}</g>")
     svg = _svg(width, height, [
         f"<rect width={width} height={height} fill=#e8f0f6 />",
         f"<g fill=#f5f2ea stroke=#a59f91 stroke-width=0.8 stroke-linejoin=round>{''.join(land)}</g>",
@@ -392,7 +393,9 @@ def casualty_charts(casualties: pd.DataFrame, events: pd.DataFrame, actors: pd.D
         table = ("<table><tr><th>as of</th><th class=n>killed</th><th class=n>injured</th><th class=n>missing</th>"
                  f"<th>reported by</th></tr>{rows}</table>")
         cards.append(f"<figure class=card><h3>{heading}</h3>{_casualty_chart(reports, str(event_id))}{table}</figure>")
-    return _legend([(name, colour) for name, colour in SERIES]) + "<div class=grid>" + "".join(cards) + "</div>"
+    return (_legend([(name, colour) for name, colour in SERIES])
+            + "<p class=note>One chart per event with casualty reports: each report's figures on the day it was made; "
+              "a pale bar is the low–high range of the killed.</p><div class=stack>" + "".join(cards) + "</div>")
 
 
 def _killed(report: Any) -> str:
@@ -408,7 +411,7 @@ def _killed(report: Any) -> str:
 
 
 def _casualty_chart(reports: pd.DataFrame, event_id: str) -> str:
-    width, height, left, right, top, bottom = 300, 170, 40, 284, 12, 146
+    width, height, left, right, top, bottom = 440, 180, 40, 430, 12, 156
     values = [reports[c] for c in ("killed_low", "killed_best", "killed_high", "injured", "missing")]
     top_value = _nice_max(max([int(v) for column in values for v in column.dropna()] or [0]))
     days = [_day(v) for v in reports["as_of"]]
@@ -427,10 +430,12 @@ def _casualty_chart(reports: pd.DataFrame, event_id: str) -> str:
         value = top_value * fraction
         parts.append(f"<line x1={left} x2={right} y1={y(value):.1f} y2={y(value):.1f} stroke=#eee />"
                      f"<text x={left - 4} y={y(value) + 4:.1f} font-size=10 fill=#666 text-anchor=end>{value:g}</text>")
-    ticks = [(d, _date(v)) for d, v in zip(days, reports["as_of"])] if len(set(days)) <= 3 else [
-        (days[0], _date(reports["as_of"].iloc[0])), (days[-1], _date(reports["as_of"].iloc[-1]))]
-    for day, text in dict(ticks).items():
-        parts.append(f"<text x={x(day):.1f} y={bottom + 14} font-size=10 fill=#666 text-anchor=middle>{esc(text)}</text>")
+    first, last = reports["as_of"].iloc[0], reports["as_of"].iloc[-1]
+    ticks = [(days[0], first, "middle")] if days[0] == days[-1] else [(days[0], first, "start"), (days[-1], last, "end")]
+    for day, when, anchor in ticks:  # the first and the last report; the table gives every date
+        parts.append(f"<line x1={x(day):.1f} x2={x(day):.1f} y1={bottom} y2={bottom + 4} stroke=#999 />"
+                     f"<text x={x(day) + {'start': -6, 'end': 6}.get(anchor, 0):.1f} y={bottom + 16} font-size=11 fill=#555 "
+                     f"text-anchor={anchor}>{esc(_date(when))}</text>")
     for shift, (name, colour) in zip((-5, 0, 5), SERIES):  # dodged, so that equal figures stay apart
         column = "killed_best" if name == "killed" else name
         points = [(x(d) + shift, y(int(v)), int(v), r) for d, v, r in zip(days, reports[column], reports.itertuples(index=False)) if not _missing(v)]
