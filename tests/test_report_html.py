@@ -27,8 +27,8 @@ import pandas as pd
 import pytest
 
 import conflict_events as ce
-from conflict_events._report import render, render_frames, write
 import conflict_events._report.page as page_module
+from conflict_events._report import render, render_frames, write
 from conflict_events.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
@@ -208,8 +208,9 @@ class DevTools:
             os.dup2(to_browser_read, 3)
             os.dup2(from_browser_write, 4)
 
-        self.process = subprocess.Popen([CHROMIUM, *flags], preexec_fn=onto_3_and_4, close_fds=False,
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [CHROMIUM, *flags], preexec_fn=onto_3_and_4, close_fds=False,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_browser_read)
         os.close(from_browser_write)
         self._buffer = b""

@@ -16,8 +16,9 @@ import math
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -93,8 +94,8 @@ def render_frames(frames: Mapping[str, pd.DataFrame], *, version: str, fingerpri
         f"<p>Load this exact release in Python: <code>conflict_events.load(version=\"{esc(version)}\")</code></p>",
         "</header>",
         "<section id=timeline><h2>Timeline</h2>",
-        "<p class=note>Each bar runs from the first to the last day an event may have taken place. "
-        "A pale bar is a window that bounds an event known only to the week, month or year.</p>",
+        ("<p class=note>Each bar runs from the first to the last day an event may have taken place. "
+         "A pale bar is a window that bounds an event known only to the week, month or year.</p>"),
         _legend([(_label(t), colours[t]) for t in _present(events["event_type"])]),
         timeline(events, colours),
         "</section>",
@@ -469,15 +470,15 @@ def coverage(events: pd.DataFrame, sources: pd.DataFrame, colours: Mapping[Any, 
     by_publisher = [(name, n, "#72B7B2") for name, n in sorted(publishers.items(), key=lambda i: (-i[1], i[0]))]
     located = int(events[["latitude", "longitude"]].notna().all(axis=1).sum())
     share = located / len(events) if len(events) else 0.0
-    gauge = _svg(300, 22, [f"<rect width=300 height=14 y=4 rx=3 fill=#eee />",
-                           f"<rect class=mark width={max(300 * share, 2):.1f} height=14 y=4 rx=3 fill=#4C78A8 />"], "Share geolocated")
+    gauge = _svg(300, 22, ["<rect width=300 height=14 y=4 rx=3 fill=#eee />",
+                           f"<rect class=mark width={300 * share:.1f} height=14 y=4 rx=3 fill=#4C78A8 />"], "Share geolocated")
     return "".join([
         "<div class=grid>",
         f"<figure><h3>Events by type</h3>{_bars(by_type, 'Events by type')}</figure>",
         f"<figure><h3>Events by country</h3>{_bars(by_country, 'Events by country')}</figure>",
         f"<figure><h3>Sources by publisher</h3>{_bars(by_publisher, 'Sources by publisher')}</figure>",
-        f"<figure><h3>Geolocated</h3><div class=stat>{share:.0%}</div>{gauge}"
-        f"<figcaption>{located} of {len(events)} events have coordinates</figcaption></figure>",
+        (f"<figure><h3>Geolocated</h3><div class=stat>{share:.0%}</div>{gauge}"
+         f"<figcaption>{located} of {len(events)} events have coordinates</figcaption></figure>"),
         "</div>",
         f"<figure><h3>Events by month they began</h3>{_months(events)}</figure>",
     ])
