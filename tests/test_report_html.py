@@ -208,8 +208,8 @@ class DevTools:
             os.dup2(to_browser_read, 3)
             os.dup2(from_browser_write, 4)
 
-        self.process = subprocess.Popen(
-            [CHROMIUM, *flags], preexec_fn=onto_3_and_4, close_fds=False,
+        self.process = subprocess.Popen(  # preexec_fn is unsafe with threads; this test starts none
+            [CHROMIUM, *flags], preexec_fn=onto_3_and_4, close_fds=False,  # noqa: PLW1509
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_browser_read)
         os.close(from_browser_write)
