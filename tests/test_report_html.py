@@ -29,6 +29,7 @@ import pytest
 import conflict_events as ce
 import conflict_events._report.page as page_module
 from conflict_events._report import render, render_frames, write
+from conflict_events._report.outlines import from_topojson, outlines
 from conflict_events.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
@@ -339,3 +340,38 @@ def test_the_page_renders_in_chromium_offline_without_errors(tmp_path):
 def test_chromium_is_there_in_ci():
     if os.environ.get("CI") and not shutil.which("chromium") and not Path(CHROMIUM).exists():
         pytest.fail(".ci/run installs Debian's chromium; it is missing, so the browser test would skip")
+
+
+# ---------------------------------------------------------------- the bundled outlines
+
+
+def inside(point: tuple[float, float], ring: list) -> bool:
+    """Ray casting: is the point inside the ring?"""
+    x, y = point
+    crossings = 0
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            crossings += 1
+    return crossings % 2 == 1
+
+
+def test_the_bundled_outlines_put_dnipro_in_ukraine_and_kyiv_not_in_belarus():
+    countries = outlines()
+    dnipro, kyiv = (35.04, 48.47), (30.52, 50.45)
+    assert [key for key, c in countries.items() if any(inside(dnipro, polygon[0]) for polygon in c["polygons"])] == ["UKR"]
+    assert [key for key, c in countries.items() if any(inside(kyiv, polygon[0]) for polygon in c["polygons"])] == ["UKR"]
+    assert {"BLR", "POL", "RUS", "MDA", "ROU", "HUN", "SVK"} <= set(countries)  # Ukraine's neighbours
+
+
+def test_topojson_arcs_are_decoded_joined_and_keyed_by_iso3():
+    topology = {  # two countries sharing one arc, quantised on a 1-degree grid from (20, 40)
+        "transform": {"scale": [1, 1], "translate": [20, 40]},
+        "arcs": [[[0, 0], [0, 2]], [[0, 2], [2, 0], [0, -2], [-2, 0]], [[0, 0], [-2, 0], [0, 2], [2, 0]]],
+        "objects": {"countries": {"geometries": [
+            {"type": "Polygon", "id": "804", "properties": {"name": "Ukraine"}, "arcs": [[0, 1]]},
+            {"type": "MultiPolygon", "properties": {"name": "Nowhere"}, "arcs": [[[~0, 2]]]},
+        ]}},
+    }
+    countries = from_topojson(topology)
+    assert countries["UKR"] == {"name": "Ukraine", "polygons": [[[(20, 40), (20, 42), (22, 42), (22, 40), (20, 40)]]]}
+    assert countries["Nowhere"]["polygons"] == [[[(20, 42), (20, 40), (18, 40), (18, 42), (20, 42)]]]
