@@ -33,7 +33,7 @@ PALETTE = ("#009E73", "#D55E00", "#E69F00", "#882255", "#0072B2", "#56B4E9", "#C
 VAGUE_PRECISIONS = ("week", "month", "year")
 SERIES = (("killed", "#B2182B"), ("injured", "#E08214"), ("missing", "#2166AC"))
 WIDTH = 960
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 def render(version: str | None = None) -> str:
@@ -240,7 +240,7 @@ def _time_ticks(low: float, high: float) -> list[tuple[float, str]]:
     day = first + _dt.timedelta(days=(-first.weekday()) % 7 if step >= 7 else 0)
     ticks = []
     while day <= last:
-        ticks.append((float(day.toordinal()), f"{day:%-d %b %Y}" if not ticks else f"{day:%-d %b}"))
+        ticks.append((float(day.toordinal()), f"{day.day} {day:%b %Y}" if not ticks else f"{day.day} {day:%b}"))
         day += _dt.timedelta(days=step)
     return ticks
 
