@@ -240,8 +240,10 @@ class DevTools:
             raise RuntimeError(f"{method}: {reply['error']}")
         return reply["result"]
 
-    def wait_for(self, method: str, timeout: float = 15) -> dict:
-        return self._until(lambda m: m.get("method") == method, timeout)
+    def wait_for(self, method: str, since: int, timeout: float = 15) -> dict:
+        """The first event ``method`` from ``self.events[since]`` on, waiting for it if it has not come yet."""
+        seen = next((e for e in self.events[since:] if e["method"] == method), None)
+        return seen or self._until(lambda m: m.get("method") == method, timeout)
 
     def _until(self, wanted, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
@@ -283,7 +285,7 @@ def visit(browser: DevTools, session: str, path: Path) -> tuple[list[str], list[
     """Open a file; return the URLs it asked for and the errors it logged."""
     start = len(browser.events)
     browser.send("Page.navigate", {"url": path.as_uri()}, session)
-    browser.wait_for("Page.loadEventFired")
+    browser.wait_for("Page.loadEventFired", since=start)
     browser.send("Runtime.evaluate", {"expression": "new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))",
                                       "awaitPromise": True}, session)  # let late errors and requests arrive
     seen = browser.events[start:]
