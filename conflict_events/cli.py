@@ -106,6 +106,10 @@ def parser() -> argparse.ArgumentParser:
     cite = sub.add_parser("cite", help="how to cite a release")
     cite.add_argument("--version", dest="release", help="the release (default: the latest)")
     cite.add_argument("--style", choices=("text", "apa", "bibtex", "ris", "cff"), default="text")
+
+    report = sub.add_parser("report", help="write an offline HTML page of a release: timeline, map, casualty figures, coverage")
+    report.add_argument("--version", dest="release", help="the release (default: the latest)")
+    report.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
     return top
 
 
@@ -192,6 +196,14 @@ def _cite(args: argparse.Namespace) -> int:
     from conflict_events.citation import cite
 
     print(cite(args.release, args.style))
+    return EXIT_OK
+
+
+@command("report")
+def _report(args: argparse.Namespace) -> int:
+    from conflict_events._report import write
+
+    print(f"wrote {write(args.output, args.release)}")
     return EXIT_OK
 
 
