@@ -227,7 +227,7 @@ def _descriptor(path: Path) -> dict[str, Any]:
     if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
         raise IntegrityError(f"{path} is not a Data Package descriptor: it has no list of resources")
     for resource in resources:
-        missing = [key for key in ("name", "path", "bytes", "hash") if not resource.get(key)]
+        missing = [key for key in ("name", "path", "bytes", "hash") if resource.get(key) in (None, "")]
         if missing or not isinstance(resource["hash"], str) or not isinstance(resource["bytes"], int):
             raise IntegrityError(f"{path}: resource {resource.get('name')!r} does not give its {', '.join(missing) or 'bytes and hash'} "
                                  "(a built package records the bytes and sha256 of each file)")
