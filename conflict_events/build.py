@@ -4,16 +4,24 @@ The output is deterministic: rows are sorted by primary key, the Parquet
 files carry no timestamps and no pandas metadata, and the descriptor is
 written with sorted keys, so the same records give byte-identical files
 (with the same pyarrow, whose version Parquet records in its footer).
-Files are written into a temporary folder beside the output and moved into
-place only when all of them are complete.
+Files are written into a staging folder beside the output and moved into
+place only when all of them are complete. A staging folder is named after
+the process that writes it (``.NAME.staging-PID-RANDOM``): an error, Ctrl-C
+or SIGTERM removes it at once, and one left by a process that was killed
+outright (SIGKILL, a power cut) is removed by the next build or release in
+that folder. Files and folders are created with the modes the umask gives.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import secrets
 import shutil
-import tempfile
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -64,22 +72,23 @@ def write_package(frames: dict[str, pd.DataFrame], output: Path, properties: dic
     output.parent.mkdir(parents=True, exist_ok=True)
     descriptor = _schema.descriptor()
     descriptor.update(properties or {})
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    try:
-        for resource in descriptor["resources"]:
-            fields = resource["schema"]["fields"]
-            table = arrow_table(sorted_frame(frames[resource["name"]], resource), fields)
-            path = staging / resource["path"]
-            pq.write_table(table, path, **PARQUET_OPTIONS)
-            resource["bytes"] = path.stat().st_size
-            resource["hash"] = f"sha256:{sha256_file(path)}"
-        descriptor["fingerprint"] = fingerprint(descriptor["resources"])
-        text = json.dumps(descriptor, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        (staging / "datapackage.json").write_text(text, encoding="utf-8")
-        _swap_into_place(staging, output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with terminate_as_exit():
+        staging = staging_dir(output.parent, output.name)
+        try:
+            for resource in descriptor["resources"]:
+                fields = resource["schema"]["fields"]
+                table = arrow_table(sorted_frame(frames[resource["name"]], resource), fields)
+                path = staging / resource["path"]
+                pq.write_table(table, path, **PARQUET_OPTIONS)
+                resource["bytes"] = path.stat().st_size
+                resource["hash"] = f"sha256:{sha256_file(path)}"
+            descriptor["fingerprint"] = fingerprint(descriptor["resources"])
+            text = json.dumps(descriptor, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            (staging / "datapackage.json").write_text(text, encoding="utf-8")
+            _swap_into_place(staging, output)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return output
 
 
@@ -87,10 +96,83 @@ def _swap_into_place(staging: Path, output: Path) -> None:
     if not output.exists():
         os.replace(staging, output)
         return
-    retired = Path(tempfile.mkdtemp(prefix=f".{output.name}.old.", dir=output.parent))
+    retired = staging_dir(output.parent, f"{output.name}.old")
     os.replace(output, retired / "old")
     os.replace(staging, output)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+# --- staging folders ------------------------------------------------------------------
+
+_STAGING = re.compile(r"^\..+\.staging-(?P<pid>[0-9]+)-[0-9a-f]{8}$")
+
+
+def staging_dir(parent: Path, name: str) -> Path:
+    """A new, empty folder ``parent/.NAME.staging-PID-RANDOM``, created with the mode the umask gives.
+
+    Staging folders in ``parent`` left by processes that no longer run are
+    removed first.
+    """
+    parent = Path(parent)
+    remove_stale_staging(parent)
+    while True:
+        path = parent / f".{name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            os.mkdir(path, 0o777)  # the umask applies, as to any folder (tempfile.mkdtemp would make it 0700)
+            return path
+        except FileExistsError:
+            continue
+
+
+def remove_stale_staging(parent: Path) -> list[Path]:
+    """Remove the staging folders in ``parent`` whose process is gone (killed while writing); return them."""
+    removed = []
+    try:
+        entries = list(Path(parent).iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        match = _STAGING.match(path.name)
+        if match and not path.is_symlink() and path.is_dir() and not _running(int(match["pid"])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill would end the process: never guess there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def terminate_as_exit():
+    """While it runs, SIGTERM and SIGHUP raise SystemExit, so that cleanup runs (SIGKILL cannot be caught).
+
+    Only in the main thread and only where the signal has its default action:
+    a handler the application installed is left alone.
+    """
+    changed = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+                changed[number] = signal.signal(number, _exit_on_signal)
+    try:
+        yield
+    finally:
+        for number, previous in changed.items():
+            signal.signal(number, previous)
+
+
+def _exit_on_signal(number: int, frame: Any) -> None:
+    raise SystemExit(128 + number)
 
 
 def compile_records(dataset_dir: Path = DATASET_DIR) -> dict[str, pd.DataFrame]:
