@@ -14,14 +14,9 @@ that folder. Files and folders are created with the modes the umask gives.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
-import secrets
 import shutil
-import signal
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +26,14 @@ import pyarrow.parquet as pq
 
 from conflict_events import schema as _schema
 from conflict_events._paths import DATASET_DIR
+from conflict_events._staging import remove_stale_staging, staging_dir, terminate_as_exit
 from conflict_events.assemble import read_dataset
 from conflict_events.check import check_tables
 from conflict_events.dtypes import arrow_schema
 from conflict_events.integrity import fingerprint, sha256_file
 from conflict_events.problems import BuildError, Problem
+
+__all__ = ["BuildError", "build", "compile_records", "remove_stale_staging", "staging_dir", "write_package"]
 
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 9, "version": "2.6", "write_statistics": True}
 
@@ -100,79 +98,6 @@ def _swap_into_place(staging: Path, output: Path) -> None:
     os.replace(output, retired / "old")
     os.replace(staging, output)
     shutil.rmtree(retired, ignore_errors=True)
-
-
-# --- staging folders ------------------------------------------------------------------
-
-_STAGING = re.compile(r"^\..+\.staging-(?P<pid>[0-9]+)-[0-9a-f]{8}$")
-
-
-def staging_dir(parent: Path, name: str) -> Path:
-    """A new, empty folder ``parent/.NAME.staging-PID-RANDOM``, created with the mode the umask gives.
-
-    Staging folders in ``parent`` left by processes that no longer run are
-    removed first.
-    """
-    parent = Path(parent)
-    remove_stale_staging(parent)
-    while True:
-        path = parent / f".{name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
-        try:
-            os.mkdir(path, 0o777)  # the umask applies, as to any folder (tempfile.mkdtemp would make it 0700)
-            return path
-        except FileExistsError:
-            continue
-
-
-def remove_stale_staging(parent: Path) -> list[Path]:
-    """Remove the staging folders in ``parent`` whose process is gone (killed while writing); return them."""
-    removed = []
-    try:
-        entries = list(Path(parent).iterdir())
-    except OSError:
-        return removed
-    for path in entries:
-        match = _STAGING.match(path.name)
-        if match and not path.is_symlink() and path.is_dir() and not _running(int(match["pid"])):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill would end the process: never guess there
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
-
-
-@contextlib.contextmanager
-def terminate_as_exit():
-    """While it runs, SIGTERM and SIGHUP raise SystemExit, so that cleanup runs (SIGKILL cannot be caught).
-
-    Only in the main thread and only where the signal has its default action:
-    a handler the application installed is left alone.
-    """
-    changed = {}
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGTERM", "SIGHUP"):
-            number = getattr(signal, name, None)
-            if number is not None and signal.getsignal(number) == signal.SIG_DFL:
-                changed[number] = signal.signal(number, _exit_on_signal)
-    try:
-        yield
-    finally:
-        for number, previous in changed.items():
-            signal.signal(number, previous)
-
-
-def _exit_on_signal(number: int, frame: Any) -> None:
-    raise SystemExit(128 + number)
 
 
 def compile_records(dataset_dir: Path = DATASET_DIR) -> dict[str, pd.DataFrame]:

@@ -42,7 +42,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from conflict_events import _paths, registry
-from conflict_events.build import compile_records, staging_dir, terminate_as_exit, write_package
+from conflict_events._staging import staging_dir, terminate_as_exit
+from conflict_events.build import compile_records, write_package
 from conflict_events.data import _is_version, _semver
 from conflict_events.changes import Diff, compare, next_version, open_package
 
