@@ -30,7 +30,10 @@ LEVELS = ("patch", "minor", "major")
 _PACKAGE_KEYS_IGNORED = {"version", "created", "fingerprint", "resources"}
 _RESOURCE_KEYS_IGNORED = {"name", "path", "hash", "bytes", "schema"}
 _BREAKING_RESOURCE_KEYS = {"format", "mediatype", "encoding", "profile", "dialect"}
-_DESCRIPTIVE_FIELD_KEYS = {"description", "title", "example"}
+#: Table Schema field properties that change how a value is read: a change is MAJOR. Any other key
+#: (description, title, example, x-...), or one the spec does not define (such as the half sentences that 1.0.0 holds as keys), is descriptive: PATCH.
+_BREAKING_FIELD_KEYS = {"type", "format", "delimiter", "itemType", "missingValues", "trueValues", "falseValues",
+                        "bareNumber", "groupChar", "decimalChar", "floatNumber", "rdfType"}
 _LOWER_BOUNDS = {"minimum", "minLength", "exclusiveMinimum"}
 _UPPER_BOUNDS = {"maximum", "maxLength", "exclusiveMaximum"}
 
@@ -120,9 +123,9 @@ def _field_changes(where: str, old: dict[str, Any], new: dict[str, Any]) -> list
     changes: list[Change] = []
     for key in sorted((set(old) | set(new)) - {"name", "constraints"}):
         a, b = old.get(key), new.get(key)
-        if a == b:
+        if a == b and (key in old) == (key in new):
             continue
-        if key in _DESCRIPTIVE_FIELD_KEYS or key.startswith("x-"):
+        if key not in _BREAKING_FIELD_KEYS:
             changes.append(Change("patch", f"{where}: {key} changed"))
         elif key == "type":
             changes.append(Change("major", f"{where}: retyped from {a} to {b}"))
