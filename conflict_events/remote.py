@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -105,11 +105,13 @@ def fetch(version: str, entry: dict[str, Any]) -> Path:
 class Downloader:
     """A pooch downloader with a deadline in all and a size cap: ``Downloader(size)(url, output_file, pooch)``.
 
-    It streams ``url`` into ``output_file``, reading what has arrived at each
-    step, and raises :class:`DownloadError` (never ValueError, which pooch
-    means for a wrong hash) when the server fails, answers with an HTTP
-    error, sends more or fewer than ``size`` bytes, or has not sent them all
-    within ``TIMEOUT + size / MIN_RATE`` seconds.
+    It streams ``url`` into ``output_file`` and raises :class:`DownloadError`
+    (never ValueError, which pooch means for a wrong hash) when the server
+    fails, answers with an HTTP error, sends more or fewer than ``size``
+    bytes, or has not sent them all within ``TIMEOUT + size / MIN_RATE``
+    seconds. The transfer runs in a thread that the caller stops waiting for
+    at the deadline, whatever the server does (even a trickle of headers);
+    the thread then stops at its next read.
     """
 
     def __init__(self, size: int):
@@ -117,42 +119,46 @@ class Downloader:
         self.seconds = TIMEOUT + size / MIN_RATE
 
     def __call__(self, url: str, output_file: Any, pooch: Any = None, check_only: bool = False) -> None:
+        outcome: list[BaseException | None] = []
+        stop = threading.Event()
+        worker = threading.Thread(target=self._run, args=(url, output_file, stop, outcome), daemon=True, name="conflict-events download")
+        worker.start()
+        worker.join(self.seconds)
+        if worker.is_alive():
+            stop.set()
+            raise DownloadError(f"not complete after {self.seconds:.0f} s: the server is too slow")
+        if outcome and outcome[0] is not None:
+            raise outcome[0]
+
+    def _run(self, url: str, output_file: Any, stop: threading.Event, outcome: list) -> None:
+        try:
+            self._download(url, output_file, stop)
+            outcome.append(None)
+        except DownloadError as error:
+            outcome.append(error)
+        except Exception as error:  # requests' and urllib3's errors, OSError
+            outcome.append(DownloadError(_reason(error)))
+
+    def _download(self, url: str, output_file: Any, stop: threading.Event) -> None:
         import requests
 
-        deadline = time.monotonic() + self.seconds
-        try:
-            with requests.get(url, stream=True, timeout=(TIMEOUT, min(TIMEOUT, self.seconds)),
-                              headers={"Accept-Encoding": "identity"}) as response:  # identity: the bytes counted are the file's
-                response.raise_for_status()
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > self.size:
-                    raise DownloadError(f"the server announces {declared} bytes; the registry records {self.size}")
-                self._stream(response, output_file, deadline)
-        except requests.RequestException as error:
-            raise DownloadError(_reason(error)) from error
-        except Exception as error:  # urllib3's errors from reading the raw stream
-            if isinstance(error, DownloadError):
-                raise
-            raise DownloadError(_reason(error)) from error
-
-    def _stream(self, response: Any, output_file: Any, deadline: float) -> None:
-        received = 0
-        sock = getattr(getattr(response.raw, "_connection", None), "sock", None)  # to wait no longer than the deadline
-        with open(output_file, "wb") as stream:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise DownloadError(f"not complete after {self.seconds:.0f} s ({received} of {self.size} bytes): the server is too slow")
-                if sock is not None:
-                    sock.settimeout(min(TIMEOUT, left))
-                chunk = response.raw.read1(CHUNK)  # what has arrived: a server that trickles cannot hold one read
-                if not chunk:
-                    break
-                received += len(chunk)
-                if received > self.size:
-                    raise DownloadError(f"the server sent more than the {self.size} bytes the registry records")
-                stream.write(chunk)
-        if received != self.size:
+        # identity: the bytes counted are the file's, not a compressed form of them
+        with requests.get(url, stream=True, timeout=TIMEOUT, headers={"Accept-Encoding": "identity"}) as response:
+            response.raise_for_status()
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.size:
+                raise DownloadError(f"the server announces {declared} bytes; the registry records {self.size}")
+            received = 0
+            with open(output_file, "wb") as stream:
+                while not stop.is_set():
+                    chunk = response.raw.read1(CHUNK)  # what has arrived: the deadline is checked between reads
+                    if not chunk:
+                        break
+                    received += len(chunk)
+                    if received > self.size:
+                        raise DownloadError(f"the server sent more than the {self.size} bytes the registry records")
+                    stream.write(chunk)
+        if not stop.is_set() and received != self.size:
             raise DownloadError(f"the server sent {received} of the {self.size} bytes the registry records")
 
 
