@@ -137,7 +137,19 @@ def test_a_version_against_itself_has_no_changes():
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "conflict_events", *map(str, args)], capture_output=True, text=True)
+    """``conflict-events ARGS`` run in this process (quicker than a new Python for each): exit code, stdout and stderr."""
+    import contextlib
+    import io
+
+    from conflict_events.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as stop:  # argparse's refusal of bad arguments
+            code = stop.code
+    return subprocess.CompletedProcess(["conflict-events", *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
 def test_diff_command_text_and_json(history):

@@ -105,3 +105,13 @@ def test_every_shipped_release_has_no_unknown_properties(version):
     desc = json.loads((RELEASES_DIR / version / "datapackage.json").read_text(encoding="utf-8"))
     known = RELEASE_1_0_0_DEFECTS if version == "1.0.0" else set()
     assert set(unknown_properties(desc)) == known
+
+
+def test_a_new_release_has_no_unknown_properties(tmp_path_factory):
+    """The next release is clean: 1.1.0 to 2.0.1, made by `release` from the package's records in a temporary copy."""
+    from tests import _history
+
+    history = _history.history(tmp_path_factory)
+    for version in ("1.1.0", "2.0.0", "2.0.1"):
+        desc = json.loads((history / "releases" / version / "datapackage.json").read_text(encoding="utf-8"))
+        assert unknown_properties(desc) == [], version
