@@ -52,7 +52,6 @@ def _crash(root, step):
     assert result.returncode == 9, result.stderr
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("step", ["build", "registry"])
 def test_a_crash_before_the_registry_is_written_leaves_the_releases_as_they_were(workspace, step):
     _crash(workspace, step)
@@ -72,7 +71,6 @@ def test_a_crash_before_the_registry_is_written_leaves_the_releases_as_they_were
     assert len(ce.load(version="1.1.0")) == 14
 
 
-@pytest.mark.slow
 def test_a_crash_after_the_registry_is_written_leaves_a_complete_release(workspace):
     changelog = (workspace / "CHANGELOG.md").read_bytes()
     _crash(workspace, "changelog")
