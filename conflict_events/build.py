@@ -4,8 +4,12 @@ The output is deterministic: rows are sorted by primary key, the Parquet
 files carry no timestamps and no pandas metadata, and the descriptor is
 written with sorted keys, so the same records give byte-identical files
 (with the same pyarrow, whose version Parquet records in its footer).
-Files are written into a temporary folder beside the output and moved into
-place only when all of them are complete.
+Files are written into a staging folder beside the output and moved into
+place only when all of them are complete. A staging folder is named after
+the process that writes it (``.NAME.staging-PID-RANDOM``): an error, Ctrl-C
+or SIGTERM removes it at once, and one left by a process that was killed
+outright (SIGKILL, a power cut) is removed by the next build or release in
+that folder. Files and folders are created with the modes the umask gives.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +26,14 @@ import pyarrow.parquet as pq
 
 from conflict_events import schema as _schema
 from conflict_events._paths import DATASET_DIR
+from conflict_events._staging import remove_stale_staging, staging_dir, terminate_as_exit
 from conflict_events.assemble import read_dataset
 from conflict_events.check import check_tables
 from conflict_events.dtypes import arrow_schema
 from conflict_events.integrity import fingerprint, sha256_file
 from conflict_events.problems import BuildError, Problem
+
+__all__ = ["BuildError", "build", "compile_records", "remove_stale_staging", "staging_dir", "write_package"]
 
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 9, "version": "2.6", "write_statistics": True}
 
@@ -64,22 +70,23 @@ def write_package(frames: dict[str, pd.DataFrame], output: Path, properties: dic
     output.parent.mkdir(parents=True, exist_ok=True)
     descriptor = _schema.descriptor()
     descriptor.update(properties or {})
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    try:
-        for resource in descriptor["resources"]:
-            fields = resource["schema"]["fields"]
-            table = arrow_table(sorted_frame(frames[resource["name"]], resource), fields)
-            path = staging / resource["path"]
-            pq.write_table(table, path, **PARQUET_OPTIONS)
-            resource["bytes"] = path.stat().st_size
-            resource["hash"] = f"sha256:{sha256_file(path)}"
-        descriptor["fingerprint"] = fingerprint(descriptor["resources"])
-        text = json.dumps(descriptor, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        (staging / "datapackage.json").write_text(text, encoding="utf-8")
-        _swap_into_place(staging, output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with terminate_as_exit():
+        staging = staging_dir(output.parent, output.name)
+        try:
+            for resource in descriptor["resources"]:
+                fields = resource["schema"]["fields"]
+                table = arrow_table(sorted_frame(frames[resource["name"]], resource), fields)
+                path = staging / resource["path"]
+                pq.write_table(table, path, **PARQUET_OPTIONS)
+                resource["bytes"] = path.stat().st_size
+                resource["hash"] = f"sha256:{sha256_file(path)}"
+            descriptor["fingerprint"] = fingerprint(descriptor["resources"])
+            text = json.dumps(descriptor, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            (staging / "datapackage.json").write_text(text, encoding="utf-8")
+            _swap_into_place(staging, output)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return output
 
 
@@ -87,7 +94,7 @@ def _swap_into_place(staging: Path, output: Path) -> None:
     if not output.exists():
         os.replace(staging, output)
         return
-    retired = Path(tempfile.mkdtemp(prefix=f".{output.name}.old.", dir=output.parent))
+    retired = staging_dir(output.parent, f"{output.name}.old")
     os.replace(output, retired / "old")
     os.replace(staging, output)
     shutil.rmtree(retired, ignore_errors=True)

@@ -30,7 +30,10 @@ LEVELS = ("patch", "minor", "major")
 _PACKAGE_KEYS_IGNORED = {"version", "created", "fingerprint", "resources"}
 _RESOURCE_KEYS_IGNORED = {"name", "path", "hash", "bytes", "schema"}
 _BREAKING_RESOURCE_KEYS = {"format", "mediatype", "encoding", "profile", "dialect"}
-_DESCRIPTIVE_FIELD_KEYS = {"description", "title", "example"}
+#: Table Schema field properties that change how a value is read: a change is MAJOR. Any other key
+#: (description, title, example, x-...), or one the spec does not define (such as the half sentences that 1.0.0 holds as keys), is descriptive: PATCH.
+_BREAKING_FIELD_KEYS = {"type", "format", "delimiter", "itemType", "missingValues", "trueValues", "falseValues",
+                        "bareNumber", "groupChar", "decimalChar", "floatNumber", "rdfType"}
 _LOWER_BOUNDS = {"minimum", "minLength", "exclusiveMinimum"}
 _UPPER_BOUNDS = {"maximum", "maxLength", "exclusiveMaximum"}
 
@@ -120,9 +123,9 @@ def _field_changes(where: str, old: dict[str, Any], new: dict[str, Any]) -> list
     changes: list[Change] = []
     for key in sorted((set(old) | set(new)) - {"name", "constraints"}):
         a, b = old.get(key), new.get(key)
-        if a == b:
+        if a == b and (key in old) == (key in new):
             continue
-        if key in _DESCRIPTIVE_FIELD_KEYS or key.startswith("x-"):
+        if key not in _BREAKING_FIELD_KEYS:
             changes.append(Change("patch", f"{where}: {key} changed"))
         elif key == "type":
             changes.append(Change("major", f"{where}: retyped from {a} to {b}"))
@@ -186,7 +189,7 @@ class Package:
 def open_package(ref: str | Path) -> Package:
     """A version, a built package folder (or its datapackage.json), or a records folder, read for comparison."""
     from conflict_events import data
-    from conflict_events.integrity import verify_file
+    from conflict_events.integrity import member, verify_file
 
     if isinstance(ref, str) and data._is_version(ref):
         folder = data.release_dir(ref)
@@ -197,10 +200,12 @@ def open_package(ref: str | Path) -> Package:
     if path.is_file() and path.name == "datapackage.json":
         path = path.parent
     if (path / "datapackage.json").is_file():
-        desc = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
-        for resource in desc["resources"]:
-            verify_file(path / resource["path"], resource)
-        return Package(str(ref), desc, _read_rows(desc, {r["name"]: path / r["path"] for r in desc["resources"]}))
+        desc = _descriptor(path / "datapackage.json")
+        paths = {}
+        for resource in desc["resources"]:  # only regular files inside the folder: a device or FIFO would never end
+            paths[resource["name"]] = member(path, resource["path"])
+            verify_file(paths[resource["name"]], resource)
+        return Package(str(ref), desc, _read_rows(desc, paths))
     if (path / "events").is_dir():
         from conflict_events.build import compile_records, write_package
 
@@ -211,6 +216,25 @@ def open_package(ref: str | Path) -> Package:
         package.label = f"records in {ref}"
         return package
     raise ValueError(f"{ref}: not a version (such as 1.0.0), a built package folder (with a datapackage.json) or a records folder (with events/)")
+
+
+def _descriptor(path: Path) -> dict[str, Any]:
+    """A package folder's datapackage.json, with resources that each name a path and give its bytes and hash."""
+    from conflict_events.integrity import IntegrityError, read_regular
+
+    try:
+        desc = json.loads(read_regular(path).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise IntegrityError(f"{path} is not a JSON Data Package descriptor ({error})") from error
+    resources = desc.get("resources") if isinstance(desc, dict) else None
+    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+        raise IntegrityError(f"{path} is not a Data Package descriptor: it has no list of resources")
+    for resource in resources:
+        missing = [key for key in ("name", "path", "bytes", "hash") if resource.get(key) in (None, "")]
+        if missing or not isinstance(resource["hash"], str) or not isinstance(resource["bytes"], int):
+            raise IntegrityError(f"{path}: resource {resource.get('name')!r} does not give its {', '.join(missing) or 'bytes and hash'} "
+                                 "(a built package records the bytes and sha256 of each file)")
+    return desc
 
 
 def _read_rows(desc: dict[str, Any], paths: dict[str, Path]) -> dict[str, list[dict[str, Any]]]:

@@ -2,10 +2,10 @@
 
 A release is a folder ``releases/X.Y.Z/`` with a ``datapackage.json`` and one
 Parquet file per table. Every file is checked against the sha256 and byte
-count in the descriptor the first time this process reads it, and the
-descriptor itself against the shipped registry (``releases/registry.json``)
-every time it is read. A release in the registry but not in the package is
-downloaded and cached (see :mod:`conflict_events.remote`).
+count in the shipped registry (``releases/registry.json``): a data file the
+first time this process reads it, the descriptor every time it is read. A
+release in the registry but not in the package is downloaded and cached (see
+:mod:`conflict_events.remote`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from conflict_events import registry
 from conflict_events._paths import RELEASES_DIR
-from conflict_events.integrity import IntegrityError, verify_file
+from conflict_events.integrity import IntegrityError, member, verify_file
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported when load() runs, so that the CLI starts quickly
     import pyarrow as pa
@@ -51,9 +51,11 @@ def _is_version(text: str) -> bool:
 def versions() -> list[str]:
     """Every release this package knows, oldest first.
 
-    A release is inside the installed package or listed in its registry
-    (``releases/registry.json``), in which case :func:`load` downloads it on
-    first use and checks it against the registry.
+    A release is listed in the package's registry (``releases/registry.json``):
+    it is inside the installed package, or :func:`load` downloads it on first
+    use and checks it against the registry. A release folder that the
+    registry does not list (an interrupted ``release`` can leave one) is not
+    a release.
 
     Returns
     -------
@@ -67,7 +69,7 @@ def versions() -> list[str]:
     True
     >>> latest = ce.versions()[-1]
     """
-    return sorted(set(bundled_versions()) | {v for v in registry.read(RELEASES_DIR) if _is_version(v)}, key=_semver)
+    return sorted((v for v in registry.read(RELEASES_DIR) if _is_version(v)), key=_semver)
 
 
 def latest() -> str:
@@ -133,14 +135,25 @@ def _resource(desc: dict[str, Any], table: str) -> dict[str, Any]:
 
 
 def _verified_path(folder: Path, resource: dict[str, Any]) -> Path:
-    path = folder / resource["path"]
-    key = (path, resource["hash"])
+    """The path of a resource's file, once it matches the registry (checked once per process)."""
+    path = member(folder, resource["path"])
+    expected = registry.expected_file(folder.name, resource["path"], RELEASES_DIR)
+    key = (path, expected["hash"])
     if key not in _verified:
         with _lock:
             if key not in _verified:
-                verify_file(path, resource)
+                verify_file(path, expected, "its release in the registry of releases")
                 _verified.add(key)
     return path
+
+
+def _verified_descriptor(version: str | None = None) -> dict[str, Any]:
+    """The datapackage.json of a release, once every file of the release matches the registry."""
+    folder = release_dir(version)
+    desc = _read_descriptor(folder)
+    for resource in desc["resources"]:
+        _verified_path(folder, resource)
+    return desc
 
 
 ENGINES = ("pandas", "polars", "arrow")

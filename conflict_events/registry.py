@@ -4,9 +4,10 @@ One entry per version: its ``created`` date, its ``fingerprint`` and the
 sha256 and byte count of each of its files, ``datapackage.json`` included.
 The package ships the registry and ``conflict-events release`` adds to it;
 an entry never changes. Loading a release checks its ``datapackage.json``
-against the registry (and each data file against ``datapackage.json``); a
-release that is not inside the installed package is downloaded and checked
-against the registry before it is cached.
+and each data file it reads against the registry (so a data file changed
+together with the hash in ``datapackage.json`` is still refused); a release
+that is not inside the installed package is downloaded and checked against
+the registry before it is cached.
 
 This module imports nothing heavy: ``import conflict_events`` uses it.
 """
@@ -18,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conflict_events.integrity import IntegrityError, sha256_file
+from conflict_events.integrity import IntegrityError, member, read_regular, sha256_file, verify_file
 
 REGISTRY_NAME = "registry.json"
 DESCRIPTOR = "datapackage.json"
@@ -48,7 +49,7 @@ def entry_for(folder: Path) -> dict[str, Any]:
     descriptor = json.loads((folder / DESCRIPTOR).read_text(encoding="utf-8"))
     files = {DESCRIPTOR: _file(folder / DESCRIPTOR)}
     for resource in descriptor["resources"]:
-        files[resource["path"]] = _file(folder / resource["path"])
+        files[resource["path"]] = _file(member(folder, resource["path"]))
     return {
         "created": descriptor.get("created"),
         "fingerprint": descriptor.get("fingerprint"),
@@ -72,17 +73,32 @@ def render(releases: dict[str, dict[str, Any]]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def entry(version: str, releases_dir: Path, folder: Path | None = None) -> dict[str, Any]:
+    """The registry entry of ``version``; :class:`IntegrityError` when the registry does not have it."""
+    found = read(releases_dir).get(version)
+    if not isinstance(found, dict) or not isinstance(found.get("files"), dict):
+        where = f" ({folder})" if folder is not None else ""
+        raise IntegrityError(
+            f"release {version}{where} is not in the registry {registry_path(releases_dir)}: "
+            "every release is recorded there when `conflict-events release` makes it; reinstall the package"
+        )
+    return found
+
+
+def expected_file(version: str, name: str, releases_dir: Path) -> dict[str, Any]:
+    """The ``bytes`` and ``hash`` that the registry records for one file of a release."""
+    files = entry(version, releases_dir)["files"]
+    if name not in files:
+        raise IntegrityError(f"release {version} has no file {name!r} in the registry {registry_path(releases_dir)}; "
+                             f"its files are: {', '.join(files)}")
+    return files[name]
+
+
 def verify_descriptor(folder: Path, version: str, releases_dir: Path) -> bytes:
     """The bytes of a release's datapackage.json, once they match the registry; else :class:`IntegrityError`."""
     path = Path(folder) / DESCRIPTOR
-    data = path.read_bytes()
-    entry = read(releases_dir).get(version)
-    if entry is None:
-        raise IntegrityError(
-            f"release {version} ({folder}) is not in the registry {registry_path(releases_dir)}: "
-            "every release is recorded there when `conflict-events release` makes it; reinstall the package"
-        )
-    expected = entry["files"][DESCRIPTOR]
+    expected = entry(version, releases_dir, folder)["files"][DESCRIPTOR]
+    data = read_regular(path)
     if len(data) != expected["bytes"] or "sha256:" + hashlib.sha256(data).hexdigest() != expected["hash"]:
         raise IntegrityError(
             f"{path} does not match the registry of releases: expected {expected['bytes']} bytes with {expected['hash']}. "
@@ -94,8 +110,7 @@ def verify_descriptor(folder: Path, version: str, releases_dir: Path) -> bytes:
 def verify_release(folder: Path, entry: dict[str, Any]) -> None:
     """Every file of the entry, in ``folder``, has its bytes and sha256; else :class:`IntegrityError`."""
     for name, expected in entry["files"].items():
-        path = Path(folder) / name
-        if not path.is_file():
+        path = member(Path(folder), name)
+        if not path.exists():
             raise IntegrityError(f"{path} is missing: the release has {', '.join(entry['files'])}")
-        if path.stat().st_size != expected["bytes"] or f"sha256:{sha256_file(path)}" != expected["hash"]:
-            raise IntegrityError(f"{path} does not match the registry of releases: expected {expected['bytes']} bytes with {expected['hash']}")
+        verify_file(path, expected, "the registry of releases")

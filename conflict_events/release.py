@@ -15,24 +15,41 @@ created, sha256 and bytes per file, and the fingerprint) is moved into place,
 and the registry of releases, CHANGELOG.md (a section with the record-level
 changes) and CITATION.cff (version, date-released, fingerprint) are updated.
 Every file is written to a temporary file first and renamed into place.
+
+Crash safety: writing the registry is the moment a release is made. A
+release folder that the registry does not list is not a release (``load()``
+and ``versions()`` ignore it), so a crash before that moment leaves the
+releases as they were, and the next ``release`` removes what the crash left
+(the unregistered folder, and staging folders of processes that are gone);
+an error or SIGTERM before it removes them at once. A crash after it leaves
+a complete release, with CHANGELOG.md or CITATION.cff possibly not updated.
+
+One release at a time: ``release`` holds an exclusive lock (``fcntl.flock``
+on ``.release.lock`` in the releases folder) from start to end; a second
+``release`` meanwhile is refused with :class:`ReleaseError` (on the command
+line: exit 1, like every refusal).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from conflict_events import _paths, registry
+from conflict_events._staging import staging_dir, terminate_as_exit
 from conflict_events.build import compile_records, write_package
 from conflict_events.data import _is_version, _semver
 from conflict_events.changes import Diff, compare, next_version, open_package
 
 CHANGELOG_TYPES = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
+#: The lock file that a running release holds, in the releases folder.
+LOCK_NAME = ".release.lock"
 
 
 class ReleaseError(Exception):
@@ -67,19 +84,26 @@ def release(
     if not _is_version(version):
         raise ReleaseError(f"{version!r} is not a version: write it as MAJOR.MINOR.PATCH, such as 1.0.0")
     created = _created(created)
+    releases_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(releases_dir), terminate_as_exit():
+        return _release(version, dataset_dir, releases_dir, created, changelog, citation)
+
+
+def _release(version: str, dataset_dir: Path, releases_dir: Path, created: str, changelog: Path | None, citation: Path | None) -> Path:
     day = created[:10]
     known = registry.read(releases_dir)
     target = releases_dir / version
-    if target.exists() or version in known:
+    if version in known:
         raise ReleaseError(f"release {version} already exists ({target}); a release never changes, so make a new version")
     texts = {path: _read(path) for path in (changelog, citation) if path is not None}
     if changelog is not None and re.search(rf"^## \[{re.escape(version)}\]", texts[changelog], re.M):
         raise ReleaseError(f"{changelog} already has a section for {version}")
 
     frames = compile_records(dataset_dir)
-    releases_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".release-{version}.", dir=releases_dir))
+    scratch = staging_dir(releases_dir, f"release-{version}")
     try:
+        if target.exists() or target.is_symlink():  # not in the registry: what an interrupted release left
+            os.replace(target, scratch / "unfinished")
         built = write_package(frames, scratch / version, {"version": version, "created": created})
         previous = _previous(releases_dir, known)
         changes = None
@@ -91,7 +115,7 @@ def release(
             changes = compare(old, new)
             _check(version, previous, changes)
         entry = registry.entry_for(built)
-        updates = {registry.registry_path(releases_dir): registry.render({**known, version: entry})}
+        updates = {}
         if changelog is not None:
             updates[changelog] = update_changelog(texts[changelog], version, day, entry["fingerprint"], previous, changes)
         if citation is not None:
@@ -102,11 +126,54 @@ def release(
             except ValueError as error:
                 raise ReleaseError(f"{citation}: {error}") from error
         os.replace(built, target)
-        for path, text in updates.items():
-            write_atomic(path, text)
+        try:
+            write_atomic(registry.registry_path(releases_dir), registry.render({**known, version: entry}))  # the release is made
+        except BaseException:
+            if version not in registry.read(releases_dir):  # not made: take the folder back out
+                os.replace(target, scratch / "withdrawn")
+            raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    for path, text in updates.items():
+        try:
+            write_atomic(path, text)
+        except OSError as error:
+            raise ReleaseError(f"release {version} is made and in the registry, but {path} could not be updated "
+                               f"({error.strerror or error}); update it by hand") from error
     return target
+
+
+@contextlib.contextmanager
+def _locked(releases_dir: Path) -> Iterator[None]:
+    """Hold the releases folder's lock; :class:`ReleaseError` at once if another release holds it."""
+    try:
+        import fcntl
+    except ImportError as error:  # pragma: no cover - Windows
+        raise ReleaseError("conflict-events release needs a POSIX system (it locks the releases folder with fcntl.flock)") from error
+    path = releases_dir / LOCK_NAME
+    while True:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(handle, 100).decode("ascii", "replace").strip()
+            os.close(handle)
+            raise ReleaseError(f"another release is running in {releases_dir}" + (f" (process {holder})" if holder else "")
+                               + f": it holds {path}. Wait for it to finish, then try again") from None
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            current = None
+        if current is not None and os.path.samestat(os.fstat(handle), current):
+            break
+        os.close(handle)  # the release that held it finished and removed it meanwhile: lock the file that is there now
+    try:
+        os.ftruncate(handle, 0)
+        os.write(handle, str(os.getpid()).encode("ascii"))
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # still holding the lock, so no one else holds this file
+        os.close(handle)
 
 
 def _created(created: str | None) -> str:
@@ -132,8 +199,8 @@ def _read(path: Path) -> str:
 
 
 def _previous(releases_dir: Path, known: dict[str, Any]) -> str | None:
-    bundled = {p.name for p in releases_dir.iterdir() if _is_version(p.name) and (p / "datapackage.json").is_file()}
-    versions = sorted(bundled | set(known), key=_semver)
+    """The latest release in the registry (a folder it does not list is not a release)."""
+    versions = sorted((v for v in known if _is_version(v)), key=_semver)
     return versions[-1] if versions else None
 
 
@@ -278,9 +345,18 @@ def _sections(body: str) -> tuple[list[str], dict[str, list[str]]]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed into place."""
+    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed into place.
+
+    A new file gets the mode the umask gives; a file that exists keeps its mode.
+    """
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies (mkstemp: 0600)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
@@ -288,5 +364,5 @@ def write_atomic(path: Path, text: str) -> None:
             shutil.copymode(path, temporary)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

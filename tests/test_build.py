@@ -1,6 +1,11 @@
 """conflict-events build: deterministic, atomic, and a valid Frictionless package."""
 
 import json
+import os
+import signal
+import stat
+import subprocess
+import sys
 
 import pytest
 from frictionless import Checklist, Package, system
@@ -78,3 +83,69 @@ def test_every_shipped_release_passes_frictionless():
         with system.use_context(trusted=True):
             report = Package(str(folder / "datapackage.json")).validate(checklist=Checklist(skip_errors=["byte-count"]))
         assert report.valid, (folder.name, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"]))
+
+
+#: Builds into argv[1] from argv[2], and sends itself the signal argv[3] while the first Parquet file is written.
+SIGNAL_DURING_BUILD = r"""
+import os, signal, sys
+from pathlib import Path
+from conflict_events import build
+real = build.pq.write_table
+def write(*args, **kwargs):
+    real(*args, **kwargs)
+    os.kill(os.getpid(), getattr(signal, sys.argv[3]))
+build.pq.write_table = write
+build.build(Path(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+def _build_with_signal(out, dataset, name):
+    return subprocess.run([sys.executable, "-c", SIGNAL_DURING_BUILD, str(out), str(dataset), name], capture_output=True, text=True, timeout=300)
+
+
+def test_a_build_killed_outright_leaves_a_staging_folder_that_the_next_build_removes(tmp_path, dataset):
+    killed = _build_with_signal(tmp_path / "out", dataset, "SIGKILL")
+    assert killed.returncode == -signal.SIGKILL
+    (left,) = [p for p in tmp_path.iterdir() if p.name != "dataset"]
+    assert left.name.startswith(".out.staging-") and any(left.iterdir())
+    build(tmp_path / "out", dataset)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset", "out"]
+
+
+def test_a_terminated_build_cleans_up_at_once(tmp_path, dataset):
+    terminated = _build_with_signal(tmp_path / "out", dataset, "SIGTERM")
+    assert terminated.returncode == 128 + signal.SIGTERM, terminated.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset"]
+
+
+def test_only_staging_folders_of_processes_that_are_gone_are_removed(tmp_path):
+    from conflict_events.build import remove_stale_staging, staging_dir
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead = tmp_path / f".out.staging-{gone.pid}-0123abcd"
+        alive = tmp_path / f".out.staging-{running.pid}-0123abcd"
+        other = tmp_path / f".out.staging-{gone.pid}-not-ours"
+        for folder in (dead, alive, other):
+            (folder / "sub").mkdir(parents=True)
+        mine = staging_dir(tmp_path, "out")
+        assert remove_stale_staging(tmp_path) == []  # staging_dir removed the dead one already
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name, mine.name])
+        assert mine.name.startswith(f".out.staging-{os.getpid()}-")
+    finally:
+        running.kill()
+        running.wait()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_build_honours_the_umask(tmp_path, dataset, umask):
+    previous = os.umask(umask)
+    try:
+        out = build(tmp_path / "out", dataset)
+        build(out, dataset)  # a rebuild over an existing folder too
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {p.name: 0o666 & ~umask for p in out.iterdir()}

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import os
 import subprocess
 import sys
 
@@ -56,6 +57,9 @@ def _field(fields, name):
     (lambda f, d: _field(f, "latitude").pop("constraints"), {("minor", "events.latitude: constraint maximum loosened (removed: 90)")}),
     (lambda f, d: _field(f, "event_id")["constraints"].update(pattern="CE[0-9]{7}"), {("major", "events.event_id: constraint pattern tightened (changed from 'CE[0-9]{6}' to 'CE[0-9]{7}'; it may exclude values it allowed)")}),
     (lambda f, d: _field(f, "summary").update(description="One or two sentences."), {("patch", "events.summary: description changed")}),
+    (lambda f, d: _field(f, "summary").update({"x-vocabulary": "summaries"}), {("patch", "events.summary: x-vocabulary changed")}),
+    (lambda f, d: _field(f, "summary").update({"or of the window it falls in.": None}), {("patch", "events.summary: or of the window it falls in. changed")}),
+    (lambda f, d: _field(f, "summary").update(format="email"), {("major", "events.summary: format changed from None to 'email'")}),
     (lambda f, d: d.update(title="Conflict events"), {("patch", "package title changed")}),
     (lambda f, d: d["resources"].append({"name": "actors", "path": "actors.parquet", "schema": {"fields": []}}), {("minor", "resource actors added")}),
     (lambda f, d: d["resources"][0]["schema"].update(primaryKey=["event_id", "event_type"]), {("major", "events: primary key changed from ['event_id'] to ['event_id', 'event_type']")}),
@@ -133,7 +137,19 @@ def test_a_version_against_itself_has_no_changes():
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "conflict_events", *map(str, args)], capture_output=True, text=True)
+    """``conflict-events ARGS`` run in this process (quicker than a new Python for each): exit code, stdout and stderr."""
+    import contextlib
+    import io
+
+    from conflict_events.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as stop:  # argparse's refusal of bad arguments
+            code = stop.code
+    return subprocess.CompletedProcess(["conflict-events", *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
 def test_diff_command_text_and_json(history):
@@ -161,3 +177,48 @@ def test_diff_command_errors(tmp_path, dataset):
     invalid = _run("diff", "1.0.0", dataset)
     assert invalid.returncode == 1 and "[enum]" in invalid.stderr
     assert _run("diff", "1.0.0", "1.0.0", "--format", "xml").returncode == 2
+
+
+def _package_with(tmp_path, name, path):
+    """Release 1.0.0 copied to a folder whose descriptor names ``path`` for resource ``name``, of 0 bytes (as a FIFO or device has)."""
+    import shutil
+
+    from conflict_events._paths import RELEASES_DIR
+
+    folder = tmp_path / "package"
+    shutil.copytree(RELEASES_DIR / "1.0.0", folder)
+    desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in desc["resources"]:
+        if resource["name"] == name:
+            resource["path"], resource["bytes"] = path, 0
+    (folder / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "../events.parquet", "sub/../../events.parquet"])
+def test_diff_refuses_a_resource_path_outside_the_package_folder(tmp_path, path):
+    from conflict_events.integrity import IntegrityError
+
+    folder = _package_with(tmp_path, "events", path)
+    with pytest.raises(IntegrityError, match="resource path .* (must be a name inside|is not a file name inside) the package folder"):
+        ce.diff(folder, "1.0.0")
+
+
+def test_diff_refuses_a_symbolic_link_that_leaves_the_package_folder(tmp_path):
+    from conflict_events.integrity import IntegrityError
+
+    folder = _package_with(tmp_path, "events", "events.parquet")
+    (folder / "events.parquet").unlink()
+    (folder / "events.parquet").symlink_to("/dev/zero")
+    with pytest.raises(IntegrityError, match="leads outside the package folder"):
+        ce.diff(folder, "1.0.0")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_diff_on_a_fifo_or_a_device_is_a_clear_error_not_a_hang(tmp_path):
+    folder = _package_with(tmp_path, "events", "events.parquet")
+    (folder / "events.parquet").unlink()
+    os.mkfifo(folder / "events.parquet")
+    result = subprocess.run([sys.executable, "-m", "conflict_events", "diff", str(folder), "1.0.0"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith("a released file must be a regular file") and "events.parquet is not a regular file" in result.stderr

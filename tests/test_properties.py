@@ -88,6 +88,7 @@ def digests(folder: Path) -> dict[str, tuple[str, int]]:
 # --- generated data is valid -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @given(ces.packages())
 def test_every_generated_package_passes_every_check(tables):
     assert set(tables) == set(TABLES)
@@ -95,6 +96,7 @@ def test_every_generated_package_passes_every_check(tables):
     assert check_tables(tables) == []
 
 
+@pytest.mark.slow
 @HEAVY
 @given(ces.datasets())
 def test_every_generated_dataset_folder_validates(dataset):
@@ -137,6 +139,7 @@ def test_a_single_rule_mutation_is_rejected_with_exactly_that_rule(rule, data):
 # --- build and load ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @HEAVY
 @given(ces.datasets())
 def test_records_round_trip_through_build_and_load(dataset):
@@ -148,6 +151,7 @@ def test_records_round_trip_through_build_and_load(dataset):
             assert rows_of(loaded, table) == expected_rows(dataset, table), table
 
 
+@pytest.mark.slow
 @HEAVY
 @given(ces.datasets())
 def test_build_is_deterministic(dataset):
@@ -160,6 +164,7 @@ def test_build_is_deterministic(dataset):
             assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
+@pytest.mark.slow
 @HEAVY
 @given(ces.datasets())
 def test_a_package_differs_from_itself_in_nothing(dataset):
@@ -173,6 +178,7 @@ def test_a_package_differs_from_itself_in_nothing(dataset):
     assert found.events == {"added": [], "removed": [], "changed": []}
 
 
+@pytest.mark.slow
 @HEAVY
 @given(ces.datasets())
 def test_csv_and_json_exports_validate_and_read_back_equal(dataset):

@@ -77,10 +77,78 @@ def test_a_changed_datapackage_json_is_refused(release_copy):
 
 def test_a_release_missing_from_the_registry_is_refused(release_copy):
     shutil.copytree(release_copy / "1.0.0", release_copy / "1.0.1")
-    assert ce.versions() == ["1.0.0", "1.0.1"]
+    assert ce.versions() == ["1.0.0"]  # a folder the registry does not list is not a release (an interrupted `release`)
     with pytest.raises(IntegrityError, match="release 1.0.1 .* is not in the registry"):
         ce.load(version="1.0.1")
+    assert ce.load().attrs["version"] == "1.0.0"
     assert len(ce.load(version="1.0.0")) == 13
+
+
+def _forge(release_copy, name, change):
+    """Change one file of 1.0.0, and its hash and bytes in datapackage.json and in the registry's entry for datapackage.json.
+
+    What is left as it was is the registry's entry for the changed file itself.
+    """
+    folder = release_copy / "1.0.0"
+    data = bytearray((folder / name).read_bytes())
+    change(data)
+    (folder / name).write_bytes(bytes(data))
+    desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in desc["resources"]:
+        if resource["path"] == name:
+            resource["bytes"], resource["hash"] = len(data), _sha256(folder / name)
+    (folder / "datapackage.json").write_text(json.dumps(desc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    document = json.loads((release_copy / "registry.json").read_text(encoding="utf-8"))
+    document["releases"]["1.0.0"]["files"]["datapackage.json"] = {
+        "bytes": (folder / "datapackage.json").stat().st_size, "hash": _sha256(folder / "datapackage.json")}
+    (release_copy / "registry.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
+
+
+def _flip_last_byte_of_the_footer(data):
+    data[-9] ^= 0x01  # inside the footer's length: the file is no longer the released one
+
+
+def test_a_data_file_changed_with_its_descriptor_is_refused(release_copy):
+    _forge(release_copy, "events.parquet", _flip_last_byte_of_the_footer)
+    assert ce.tables()[0] == "events"  # the descriptor itself now agrees with the registry
+    with pytest.raises(IntegrityError, match=r"events.parquet does not match its release in the registry of releases: expected 19098 bytes"):
+        ce.load()
+    assert len(ce.load("actors")) > 0  # the other files are as released
+
+
+def test_a_data_file_of_the_same_size_changed_with_its_descriptor_is_refused(release_copy):
+    _forge(release_copy, "sources.parquet", lambda data: data.__setitem__(len(data) // 2, data[len(data) // 2] ^ 0xFF))
+    with pytest.raises(IntegrityError, match=r"sources.parquet does not match its release in the registry"):
+        ce.load("sources")
+
+
+def test_cite_refuses_a_release_whose_files_changed(release_copy):
+    _forge(release_copy, "evidence.parquet", _flip_last_byte_of_the_footer)
+    with pytest.raises(IntegrityError, match="evidence.parquet does not match its release in the registry"):
+        ce.cite("1.0.0")
+
+
+def test_each_file_is_checked_once_per_process(release_copy, monkeypatch):
+    from conflict_events import data
+
+    checked = []
+    real = data.verify_file
+    monkeypatch.setattr(data, "verify_file", lambda path, *args: (checked.append(path.name), real(path, *args)))
+    ce.load()
+    ce.load(columns=["event_id"])
+    ce.cite("1.0.0")
+    assert sorted(checked) == sorted(p.name for p in (release_copy / "1.0.0").iterdir() if p.suffix == ".parquet")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs FIFOs")
+def test_a_released_file_replaced_by_a_fifo_is_refused_without_hanging(release_copy):
+    import os
+
+    path = release_copy / "1.0.0" / "events.parquet"
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(IntegrityError, match="events.parquet is not a regular file"):
+        ce.load()
 
 
 def test_a_malformed_registry_is_a_clear_error(release_copy):

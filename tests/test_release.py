@@ -222,6 +222,7 @@ def _run(*args):
     return subprocess.run([sys.executable, "-m", "conflict_events", *map(str, args)], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_release_command_exit_codes(workspace):
     common = ["--dataset", workspace / "dataset", "--releases", workspace / "releases",
               "--changelog", workspace / "CHANGELOG.md", "--citation", workspace / "CITATION.cff", "--created", "2026-12-01"]

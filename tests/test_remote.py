@@ -5,6 +5,7 @@ import http.server
 import shutil
 import socket
 import threading
+import time
 
 import pytest
 
@@ -136,3 +137,132 @@ def test_the_url_template(monkeypatch):
     assert release_url("1.2.3") == "https://example.org/data/1.2.3/"
     monkeypatch.setenv(URL_VARIABLE, "https://example.org/v{version}/files")
     assert release_url("1.2.3") == "https://example.org/v1.2.3/files/"
+
+
+class _Trickle(_Quiet):
+    """Sends the headers, then one byte every 10 ms, without a length (a close-delimited HTTP/1.0 body)."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        try:
+            for _ in range(3000):  # 30 s at most, far beyond the test's deadline
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.01)
+        except OSError:  # the client gave up
+            pass
+
+
+class _TrickleHeaders(_Quiet):
+    """Sends a header line a byte at a time, without end."""
+
+    def do_GET(self):
+        self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
+        try:
+            for _ in range(3000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.01)
+        except OSError:
+            pass
+
+
+class _Stall(_Quiet):
+    """Sends the headers, then nothing."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.flush()
+        time.sleep(10)
+
+
+class _Endless(_Quiet):
+    """Sends zeros without end, and no length."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        try:
+            for _ in range(10_000):
+                self.wfile.write(bytes(1 << 16))
+        except OSError:
+            pass
+
+
+class _Announces(_Quiet):
+    """Announces a gigabyte."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(1 << 30))
+        self.end_headers()
+
+
+@pytest.fixture
+def serve_with():
+    servers = []
+
+    def start(handler):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/releases/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("handler, reason", [
+    (_Trickle, r"not complete after 1 s: the server is too slow"),
+    (_TrickleHeaders, r"not complete after 1 s: the server is too slow"),
+    (_Stall, r"[Rr]ead timed out|not complete after 1 s"),  # whichever of the per-read timeout and the deadline (both 1 s) comes first
+    (_Endless, r"the server sent more than the \d+ bytes the registry records"),
+    (_Announces, r"the server announces 1073741824 bytes; the registry records \d+"),
+])
+def test_a_slow_or_oversized_download_is_cut_off_and_nothing_is_cached(remote, serve_with, monkeypatch, handler, reason):
+    from conflict_events import remote as module
+
+    _, cache = remote
+    monkeypatch.setattr(module, "TIMEOUT", 1)
+    monkeypatch.setattr(module, "MIN_RATE", 10**9)  # so the deadline of each file is TIMEOUT: 1 s
+    monkeypatch.setenv(URL_VARIABLE, serve_with(handler))
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match=reason):
+        ce.load(version="2.0.1")
+    assert time.monotonic() - started < 5
+    assert list(cache.iterdir()) == []  # no partial file, no staging folder
+
+
+def test_the_deadline_scales_with_the_size():
+    from conflict_events.remote import MIN_RATE, TIMEOUT, Downloader
+
+    assert Downloader(0).seconds == TIMEOUT
+    assert Downloader(10 * MIN_RATE).seconds == TIMEOUT + 10
+
+
+def test_a_download_killed_outright_is_cleared_by_the_next_and_files_honour_the_umask(remote, serve, monkeypatch):
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    site, cache = remote
+    _, url = serve(site)
+    monkeypatch.setenv(URL_VARIABLE, url)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    left = cache / f".1.1.0.partial.staging-{gone.pid}-0123abcd"
+    left.mkdir(parents=True)
+    (left / "events.parquet").write_bytes(b"PAR1 half")
+    previous = os.umask(0o027)
+    try:
+        ce.load(version="1.1.0")
+    finally:
+        os.umask(previous)
+    assert sorted(p.name for p in cache.iterdir()) == ["1.1.0"]
+    assert stat.S_IMODE((cache / "1.1.0").stat().st_mode) == 0o750
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (cache / "1.1.0").iterdir()} == {0o640}
