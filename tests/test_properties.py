@@ -125,6 +125,7 @@ def test_generated_values_keep_the_rules(dataset):
 # --- one broken rule is reported as that rule -------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", ces.MUTATION_RULES)
 @PER_RULE
 @given(data=st.data())
