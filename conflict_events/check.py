@@ -15,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from conflict_events import schema as _schema
+from conflict_events._files import FileProblem, archived_text
 from conflict_events.coerce import RowView, locate
 from conflict_events.dtypes import enum_of
 from conflict_events.problems import Problem, dedupe
@@ -203,10 +204,13 @@ def check_quotes(evidence: pd.DataFrame, sources: pd.DataFrame, archive_dir: Pat
     where_source = locate(sources)
     for label, source in sources.iterrows():
         source_id = source["source_id"]
-        path = archive_dir / f"{source_id}.txt"
-        if not isinstance(source_id, str) or not path.is_file():
+        try:
+            data = archived_text(archive_dir, source_id)  # a source id is a name; nothing outside the archive is read
+        except FileProblem as error:
+            problems.append(error.problem)
             continue
-        data = path.read_bytes()
+        if data is None:
+            continue
         expected = source.get("archived_sha256")
         if isinstance(expected, str) and hashlib.sha256(data).hexdigest() != expected:
             file, line = where_source(label, "archived_sha256")

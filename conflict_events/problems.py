@@ -51,6 +51,15 @@ RULES: dict[str, tuple[str, str]] = {
     "near-duplicate": ("no two events share type, place and dates", "merge the two records, or say in the summary what sets them apart"),
     "formula-injection": ("no text cell starts with = + - @", "reword the text: a spreadsheet would run it as a formula"),
     "retired-id": ("a new event does not reuse a retired or released event_id", "take the next free event_id"),
+    # hostile input: what the readers refuse (limits are constants of records.py and tablefiles.py)
+    "file-not-regular": ("the file is a regular file", "give a regular file, not a FIFO, device, socket or folder"),
+    "path-outside-dataset": ("every file read lies inside the folder it was found in", "replace the symbolic link by the file itself, or name the file's own path"),
+    "yaml-duplicate-key": ("each key occurs once in a YAML mapping", "remove one of the two keys, or merge their values into one"),
+    "yaml-alias-limit": ("YAML aliases (*name) expand to few nodes and never into themselves", "write the values out instead of using anchors (&name) and aliases (*name)"),
+    "nesting-too-deep": ("the data is nested only as deep as records need", "flatten the data: fields hold text, numbers or lists of text"),
+    "line-too-long": ("a line (or a record with quoted line breaks) is short enough to read", "check for an unclosed quote; split very long text"),
+    "cell-too-long": ("a cell holds no more text than a field needs", "shorten the text: quotes and summaries are a few sentences"),
+    "duplicate-column": ("each column name occurs once", "remove or rename the repeated column"),
 }
 
 

@@ -25,7 +25,8 @@ from conflict_events.coerce import coerce, locate
 from conflict_events.problems import Problem, dedupe
 from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
 from conflict_events.rules import NEAR_DUPLICATE_KEY, matches_latest
-from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, physical_lines, sniff, table_of
+from conflict_events._files import folder_files, outside
+from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, sniff, table_of
 
 YAML_SUFFIXES = (".yaml", ".yml")
 CHILD_TABLES = ("evidence", "casualties", "equipment")
@@ -67,6 +68,19 @@ class _Inputs:
     problems: list[Problem] = dataclasses.field(default_factory=list)
 
 
+def raw_frames(path: Path, display: str, columns: list[str] | None = None, *, table: str | None = None) -> Iterable[pd.DataFrame]:
+    """The batches of a table file as pandas frames of raw text with ``_file`` and ``_line`` (index unique across batches)."""
+    start = 0
+    for batch in batches(path, display, columns, table=table):
+        frame = batch.table.to_pandas()
+        frame.index = pd.RangeIndex(start, start + len(frame))
+        start += len(frame)
+        frame["_file"] = display
+        frame.attrs["problems"] = batch.problems
+        frame.attrs["lines_exact"] = batch.lines_exact
+        yield frame
+
+
 def _is_dataset_folder(path: Path) -> bool:
     return (path / "events").is_dir() or (path / "actors.yaml").is_file() or (path / "sources.yaml").is_file()
 
@@ -80,7 +94,8 @@ def _collect(paths: Iterable[Path], table: str | None, found: _Inputs) -> _Input
             if _is_dataset_folder(path):
                 _read_folder(path, found)
             else:
-                members = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in YAML_SUFFIXES + TABLE_SUFFIXES)
+                members, leaving = folder_files(path, YAML_SUFFIXES + TABLE_SUFFIXES)
+                found.problems += [outside(_display(link), str(path)) for link in leaving]
                 _collect(members, table, found)
             continue
         display = _display(path)
@@ -169,7 +184,7 @@ def _read_table_file(path: Path, display: str, name: str) -> pd.DataFrame:
     if wanted is not None:
         fields = [f for f in fields if f["name"] in wanted]
     parts = []
-    for raw in batches(path, display, wanted):
+    for raw in raw_frames(path, display, wanted, table=name):
         if wanted is not None:
             raw = raw[[c for c in raw.columns if c in wanted or c.startswith("_")]]
         frame, _ = coerce(raw, fields, locate(raw))
@@ -239,7 +254,7 @@ class _Untold:
                 ok = matches_latest(self.related["casualties"])(frame)
             bad = frame.loc[~ok.to_numpy(), "event_id"]
             self.counts[table] += len(bad)
-            self.hits[table] += bad.head(5 - len(self.hits[table])).astype(str).tolist()
+            self.hits[table] += bad.head(5 - len(self.hits[table])).astype(object).fillna("(empty)").astype(str).tolist()
 
     def problems(self, display: str) -> list[Problem]:
         out = []
@@ -271,7 +286,7 @@ def _check_table_file(path: Path, display: str, name: str, related: dict[str, pd
     if name == "events" and "_file" in related.get("events", ()):  # this file's own rows: _Seen compares them
         context["events"] = related["events"][related["events"]["_file"] != display]
     lines_exact = True
-    for raw in batches(path, display):
+    for raw in raw_frames(path, display, table=name):
         lines_exact &= bool(raw.attrs.get("lines_exact"))
         where = locate(raw)
         if header is None:
@@ -286,17 +301,7 @@ def _check_table_file(path: Path, display: str, name: str, related: dict[str, pd
         if name == "evidence" and "sources" in related:
             for archive in archives:
                 problems += check_quotes(frame, related["sources"], archive)
-    if path.suffix.lower() == ".csv" and not lines_exact:
-        problems = _to_physical_lines(path, problems)
     return problems + (untold.problems(display) if untold else [])
-
-
-def _to_physical_lines(path: Path, problems: list[Problem]) -> list[Problem]:
-    rows = {p.line for p in problems if p.line is not None and p.line > 1}
-    lines = physical_lines(path, rows)
-    if all(lines.get(row, row) == row for row in rows):
-        return problems
-    return [dataclasses.replace(p, line=lines.get(p.line, p.line)) if p.line is not None else p for p in problems]
 
 
 def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = DATASET_DIR, table: str | None = None) -> Report:
