@@ -221,8 +221,8 @@ def _csv_chunks(handle: BinaryIO, layout: _CsvLayout, size: int, display: str) -
         yield carry, line
 
 
-def _record_lines(chunk: bytes, eol: bytes, first_line: int) -> np.ndarray:
-    """The physical line of each non-blank record of a chunk, as Arrow reads them (blank lines skipped)."""
+def _record_lines(chunk: bytes, eol: bytes, first_line: int) -> tuple[np.ndarray, np.ndarray]:
+    """The physical line and the length in bytes of each non-blank record of a chunk, as Arrow reads them (blank lines skipped)."""
     data = np.frombuffer(chunk, dtype=np.uint8)
     ends = np.flatnonzero(data == eol[0])
     quotes = np.flatnonzero(data == ord('"'))
@@ -235,7 +235,7 @@ def _record_lines(chunk: bytes, eol: bytes, first_line: int) -> np.ndarray:
         lengths = lengths - ((lengths == 1) & (data[np.minimum(starts, len(chunk) - 1)] == ord("\r")))
     all_ends = np.flatnonzero(data == eol[0])
     lines = first_line + np.searchsorted(all_ends, starts)
-    return lines[lengths > 0]
+    return lines[lengths > 0], lengths[lengths > 0]
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -278,7 +278,9 @@ def csv_batches(path: Path, display: str, columns: list[str] | None = None) -> I
                 table, bad_rows = _parse_chunk(chunk, names, convert, use_threads=True)
                 if bad_rows and any(row.number is None or row.number < 0 for row in bad_rows):
                     table, bad_rows = _parse_chunk(chunk, names, convert, use_threads=False)  # to learn which rows were bad
-                lines = _record_lines(chunk, layout.eol, line)
+                lines, lengths = _record_lines(chunk, layout.eol, line)
+                long = [Problem(display, int(at), None, "line-too-long", f"the row has {size:,} bytes; a row holds at most {MAX_LINE_BYTES:,}", f"{size:,} bytes")
+                        for at, size in zip(lines[lengths > MAX_LINE_BYTES], lengths[lengths > MAX_LINE_BYTES])]
                 exact = len(lines) == table.num_rows + len(bad_rows)
                 if exact and bad_rows:
                     skipped = np.array([row.number - 1 for row in bad_rows])
@@ -288,7 +290,7 @@ def csv_batches(path: Path, display: str, columns: list[str] | None = None) -> I
                     problem_lines = [None] * len(bad_rows)
                 if not exact:  # a stray quote or CR inside a cell: the count of records differs; lines are then estimates
                     lines = np.arange(line, line + table.num_rows)
-                problems = first_problems + [
+                problems = first_problems + long + [
                     Problem(display, None if at is None else int(at), None, "record-shape",
                             f"a row has {row.actual_columns} cells where the header has {row.expected_columns}: {row.text[:80]!r}", row.text[:200],
                             hint="give every row as many cells as the header has; quote a cell that holds a comma")
@@ -559,7 +561,7 @@ def _as_text(array: pa.Array, field: dict[str, Any] | None) -> pa.Array:
         items = _as_text(array.flatten(), None)
         offsets = pc.subtract(array.offsets, array.offsets[0])
         lists = pa.LargeListArray.from_arrays(pc.cast(offsets, pa.int64()), items, mask=array.is_null())
-        return pc.binary_join(lists, (field or {}).get("delimiter", ","))
+        return pc.binary_join(lists, pa.scalar((field or {}).get("delimiter", ","), _TEXT))
     raise TypeError(str(kind))
 
 
