@@ -196,21 +196,16 @@ def _csv_chunks(handle: BinaryIO, layout: _CsvLayout, size: int, display: str) -
     """
     eol = layout.eol
     handle.seek(layout.body)
-    carry, quoted, line = b"", False, layout.body_line
+    carry, line = b"", layout.body_line
     for block in iter(lambda: handle.read(size), b""):
-        data = carry + block
-        end = len(data)
-        while True:
-            end = data.rfind(eol, 0, end)
-            if end < 0 or (quoted + data.count(b'"', 0, end)) % 2 == 0:
-                break
+        data = carry + block  # starts at a record's start: outside quotes
+        end = _last_record_end(data, eol)
         if end < 0:
             if len(data) > MAX_LINE_BYTES:
                 raise FileProblem(Problem(display, line, None, "line-too-long",
                                           f"a record from this line on is longer than {MAX_LINE_BYTES:,} bytes; is a quote left open?"))
             carry = data
             continue
-        quoted = bool((quoted + data.count(b'"', 0, end + 1)) % 2)
         yield data[: end + 1], line
         line += data.count(eol, 0, end + 1)
         carry = data[end + 1:]
@@ -219,6 +214,14 @@ def _csv_chunks(handle: BinaryIO, layout: _CsvLayout, size: int, display: str) -
                                       f"a record from this line on is longer than {MAX_LINE_BYTES:,} bytes; is a quote left open?"))
     if carry.strip():
         yield carry, line
+
+
+def _last_record_end(data: bytes, eol: bytes) -> int:
+    """The offset of the last line end outside quotes (an even count of quotes before it), or -1."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(array == eol[0])
+    even = np.flatnonzero(np.searchsorted(np.flatnonzero(array == ord('"')), ends) % 2 == 0)
+    return int(ends[even[-1]]) if len(even) else -1
 
 
 def _record_lines(chunk: bytes, eol: bytes, first_line: int) -> tuple[np.ndarray, np.ndarray]:
@@ -562,7 +565,7 @@ def _as_text(array: pa.Array, field: dict[str, Any] | None) -> pa.Array:
         offsets = pc.subtract(array.offsets, array.offsets[0])
         lists = pa.LargeListArray.from_arrays(pc.cast(offsets, pa.int64()), items, mask=array.is_null())
         return pc.binary_join(lists, pa.scalar((field or {}).get("delimiter", ","), _TEXT))
-    raise TypeError(str(kind))
+    return pc.cast(array, _TEXT)  # booleans, times, binary that is UTF-8; structs and maps raise
 
 
 _FITS = {  # the Arrow types that hold each field type's values
