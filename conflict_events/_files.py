@@ -122,13 +122,15 @@ def outside(display: str, folder: str) -> Problem:
 def folder_files(folder: Path, suffixes: Iterable[str]) -> tuple[list[Path], list[Path]]:
     """The files under ``folder`` with one of ``suffixes``, in a stable order, and the links among them that leave it.
 
-    Symlinked folders are not entered; a symlinked file is listed only if it
+    Symlinked folders are not entered (one that leads outside ``folder`` is
+    listed among the leaving links); a symlinked file is listed only if it
     resolves inside ``folder``.
     """
     suffixes = tuple(s.lower() for s in suffixes)
     kept: list[Path] = []
     leaving: list[Path] = []
-    for root, _dirs, names in os.walk(folder, followlinks=False):
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        leaving += [Path(root) / name for name in dirs if (Path(root) / name).is_symlink() and not inside(Path(root) / name, folder)]
         for name in names:
             path = Path(root) / name
             if path.suffix.lower() not in suffixes:

@@ -180,7 +180,8 @@ def test_symlinks_that_leave_a_given_folder_are_not_followed(dataset, tmp_path, 
     contribution = tmp_path / "contribution"
     contribution.mkdir()
     (contribution / "events.csv").symlink_to(tmp_path / "elsewhere" / "events.csv")
-    assert _found(ce.validate([contribution])) == [("events.csv", None, None, "path-outside-dataset")]
+    (contribution / "more").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    assert _found(ce.validate([contribution])) == [("events.csv", None, None, "path-outside-dataset"), ("more", None, None, "path-outside-dataset")]
     (dataset / "events" / "CE000100.yaml").symlink_to(tmp_path / "elsewhere" / "CE000100.yaml")
     assert _found(ce.validate([dataset])) == [("CE000100.yaml", None, None, "path-outside-dataset")]
     assert ce.validate([tmp_path / "elsewhere" / "CE000100.yaml"]).valid  # a file named outside any dataset is read: it was given
