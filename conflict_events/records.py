@@ -4,14 +4,18 @@ An event file holds the event's fields and, nested under it, its ``evidence``,
 ``casualties`` and ``equipment``. Reading never constructs anything but plain
 data, and reads YAML as YAML 1.2's core schema does:
 
-- only plain data: text, whole numbers (``12``, ``0o14``, ``0x0c``),
-  numbers (``1.5``, ``1e3``, ``.inf``), ``true``/``false``, ``null``, lists
-  and mappings; a tag that would build anything else is refused;
+- only plain data: text, numbers, ``true``/``false``, ``null``, lists and
+  mappings; a tag that would build anything else is refused;
+- numbers keep the text written, as cells of a CSV file do, and
+  :mod:`conflict_events.coerce` types them by the field: ``012`` in a count
+  is twelve (YAML 1.1 made it octal ten), in a text field it stays ``012``;
+  ``0o14``, ``0x0c``, ``1e3`` and ``.inf`` are what the core schema calls
+  numbers, and fields that want a whole number report the first three, and
+  every number field ``.inf``; ``.nan`` stays the text ``.nan``, never a
+  silent empty value;
 - no YAML 1.1 readings: ``1:30`` and ``yes``/``no``/``on``/``off`` are text,
-  ``012`` is twelve (not octal ten), and dates stay text until
-  :mod:`conflict_events.coerce` parses them, so that 2023-02-30 is a problem
-  to report and not a crash; ``.nan`` stays the text ``.nan`` (a number
-  field then reports it), never a silent empty value;
+  and dates stay text until :mod:`conflict_events.coerce` parses them, so
+  that 2023-02-30 is a problem to report and not a crash;
 - a key that occurs twice in a mapping, or that is not text, is a problem;
 - limits: :data:`MAX_YAML_BYTES`, :data:`MAX_YAML_DEPTH` and
   :data:`MAX_YAML_ALIAS_NODES` (what aliases may expand to), so that no
@@ -121,23 +125,13 @@ def _scalar(pattern: re.Pattern, convert: Any):
     return construct
 
 
-def _int(text: str) -> int:
-    if text.startswith(("0o", "0x")):
-        return int(text[2:], 8 if text[1] == "o" else 16)
-    return int(text, 10)
-
-
-def _float(text: str) -> float:
-    return float(text.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf"))
-
-
 def _construct_mapping(loader: _PlainLoader, node: MappingNode) -> _Row:
     row = _Row()
     row.line = node.start_mark.line + 1
     row.lines = {}
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
-        key = loader.construct_object(key_node, deep=True) if isinstance(key_node, ScalarNode) else None
+        key = loader.construct_object(key_node, deep=True) if isinstance(key_node, ScalarNode) and key_node.tag == _CORE + "str" else None
         if not isinstance(key, str):
             shown = repr(loader.construct_scalar(key_node)) if isinstance(key_node, ScalarNode) else "a list or mapping"
             loader.problems.append(Problem(loader.display, line, None, "record-shape", f"a key is a field name (text), not {shown}; the pair is ignored",
@@ -165,8 +159,8 @@ for _tag, _pattern, _first in [
 _PlainLoader.yaml_constructors = {
     _CORE + "null": _scalar(_NULL, lambda text: None),
     _CORE + "bool": _scalar(_BOOL, lambda text: text.lower() == "true"),
-    _CORE + "int": _scalar(_INT, _int),
-    _CORE + "float": _scalar(_FLOAT, _float),
+    _CORE + "int": _scalar(_INT, str),  # the text written: typed by the field it is in
+    _CORE + "float": _scalar(_FLOAT, str),
     _CORE + "str": yaml.SafeLoader.construct_yaml_str,
     _CORE + "seq": yaml.SafeLoader.construct_yaml_seq,
     _CORE + "map": _construct_mapping,

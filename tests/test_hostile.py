@@ -6,7 +6,6 @@ import threading
 import tomllib
 from pathlib import Path
 
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -56,10 +55,23 @@ def events_csv(tmp_path_factory):
 # --- YAML -----------------------------------------------------------------------------------------
 
 
-def test_yaml_is_read_with_the_core_schema_of_yaml_1_2(tmp_path):
-    data, problems = _yaml(tmp_path, "a: 1:30\nb: 012\nc: yes\nd: off\ne: 0o14\nf: 0x0c\ng: 1e3\nh: ~\ni: 2023-02-30\nj: true\n")
+def test_yaml_is_read_with_the_core_schema_of_yaml_1_2_and_numbers_keep_their_text(tmp_path):
+    data, problems = _yaml(tmp_path, "a: 1:30\nb: 012\nc: yes\nd: off\ne: 0o14\nf: 0x0c\ng: 1e3\nh: ~\ni: 2023-02-30\nj: true\nk: 0E0\n")
     assert problems == []
-    assert data == {"a": "1:30", "b": 12, "c": "yes", "d": "off", "e": 12, "f": 12, "g": 1000.0, "h": None, "i": "2023-02-30", "j": True}
+    assert data == {"a": "1:30", "b": "012", "c": "yes", "d": "off", "e": "0o14", "f": "0x0c", "g": "1e3", "h": None, "i": "2023-02-30", "j": True,
+                    "k": "0E0"}
+
+
+def test_numbers_in_records_are_typed_by_their_field(tmp_path):
+    path = tmp_path / "CE000100.yaml"
+    record = RECORD.replace("summary: A gallery example of a statement record.", "summary: 1:30")
+    path.write_text(record.replace("weapon: null", "weapon: 0E0"), "utf-8")
+    assert ce.validate([path]).valid  # text fields keep the text written, even when YAML calls it a number
+    with_figures = RECORD + "casualties:\n  - {as_of: 2023-01-08, source_id: article-2023-01-16-belarus-drills-dnipro-strike, killed_best: 012}\n"
+    path.write_text(with_figures, "utf-8")
+    assert ce.validate([path]).valid  # 012 is twelve, not octal ten: no sexagesimal or octal readings
+    path.write_text(with_figures.replace("killed_best: 012", "killed_best: 0x0c"), "utf-8")
+    assert _found(ce.validate([path])) == [("CE000100.yaml", 26, "killed_best", "type")]
 
 
 def test_nan_in_a_record_is_a_type_problem_not_an_empty_value(tmp_path):
@@ -100,7 +112,7 @@ def test_a_billion_laughs_is_refused(tmp_path):
 def test_only_plain_data_tags(tmp_path):
     for text in ("a: !!binary aGVsbG8=\n", "a: !!set {x}\n", "a: !!timestamp 2023-01-01\n", "a: !!int 1:30\n", "a: !!bool maybe\n"):
         assert _yaml(tmp_path, text) == (None, [(1, None, "yaml-unsafe-tag")]), text
-    assert _yaml(tmp_path, 'a: !!str 012\nb: !!int "12"\n') == ({"a": "012", "b": 12}, [])
+    assert _yaml(tmp_path, 'a: !!str 012\nb: !!int "12"\n') == ({"a": "012", "b": "12"}, [])
 
 
 def test_a_record_file_of_comments_or_null_holds_no_record(tmp_path):
@@ -289,6 +301,7 @@ def test_a_large_json_array_is_refused(tmp_path, monkeypatch):
 
 
 def test_a_parquet_file_written_by_polars_validates_as_the_pandas_one(tmp_path):
+    pl = pytest.importorskip("polars")
     pandas_written = export("events", "parquet", tmp_path / "pandas" / "events.parquet")
     polars_written = tmp_path / "polars" / "events.parquet"
     polars_written.parent.mkdir()
