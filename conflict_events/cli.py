@@ -1,7 +1,9 @@
 """The command line: ``conflict-events`` (or ``python -m conflict_events``).
 
 Exit codes: 0 success (for ``validate``: every record valid), 1 the input is
-invalid, 2 the command could not run (bad arguments, unreadable input).
+invalid, 2 the command could not run (bad arguments, unreadable input). An
+unexpected error inside is one line on stderr, naming the file being read and
+where to report it, and exit 2; ``--debug`` shows its traceback instead.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
+#: Where to report an internal error: the issue tracker of pyproject.toml's [project.urls].
+ISSUES_URL = "https://github.com/conflict-events/conflict-events/issues"
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -62,6 +66,7 @@ class _Version(argparse.Action):
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="conflict-events", description="A versioned, sourced, schema-validated dataset of armed-conflict events.")
     top.add_argument("--version", action=_Version, help="print the package's version and the data releases it bundles, and exit")
+    top.add_argument("--debug", action="store_true", help="show the traceback of an internal error instead of one line")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     info = sub.add_parser("info", help="print a release's version, tables, row counts and date range")
@@ -220,8 +225,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(render(error.problems, "text"), file=sys.stderr)
         print(f"conflict-events {args.command}: {error}", file=sys.stderr)
         return EXIT_INVALID
-    except (LookupError, ValueError, OSError, IntegrityError) as error:
-        print(f"conflict-events {args.command}: {error}", file=sys.stderr)
+    except Exception as error:
+        if args.debug:
+            raise
+        file = getattr(error, "conflict_events_file", None)  # set by the readers: the error came from inside them
+        if isinstance(error, (LookupError, ValueError, OSError, IntegrityError)) and file is None:
+            print(f"conflict-events {args.command}: {error}", file=sys.stderr)
+        else:  # a bug: one line, not a traceback in a contributor's CI log
+            where = f"{file}: " if file else ""
+            print(f"conflict-events {args.command}: {where}internal error ({type(error).__name__}); please report it at {ISSUES_URL} "
+                  "(run with --debug for the traceback)", file=sys.stderr)
         return EXIT_ERROR
 
 

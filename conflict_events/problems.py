@@ -54,10 +54,10 @@ class Problem:
 def dedupe(problems: list[Problem]) -> list[Problem]:
     """The problems without repeats, in report order.
 
-    A cell whose value has the wrong type is also empty once typed; it gets
-    the ``type`` problem only, not a second ``required`` one.
+    A cell whose value has the wrong type (or is too long to read) is also
+    empty once typed; it gets that problem only, not a second ``required`` one.
     """
-    mistyped = {(p.file, p.line, p.field) for p in problems if p.rule == "type"}
+    mistyped = {(p.file, p.line, p.field) for p in problems if p.rule in ("type", "cell-too-long")}
     unique = {(p.sort_key(), p.message): p for p in problems if not (p.rule == "required" and (p.file, p.line, p.field) in mistyped)}
     return [unique[key] for key in sorted(unique)]
 

@@ -22,7 +22,8 @@ from conflict_events._engine.columnar import DEFAULT_MAX_PROBLEMS, DERIVED, Engi
 from conflict_events._paths import DATASET_DIR
 from conflict_events.problems import Problem
 from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
-from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, physical_lines, table_of
+from conflict_events._files import folder_files, outside
+from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, table_of
 
 RECORD_TABLES = ("events", "actors", "sources", "evidence", "casualties", "equipment", "retired")
 
@@ -79,6 +80,19 @@ class _Inputs:
     problems: list[Problem] = dataclasses.field(default_factory=list)
 
 
+def raw_frames(path: Path, display: str, columns: list[str] | None = None, *, table: str | None = None) -> Iterable[pd.DataFrame]:
+    """The batches of a table file as pandas frames of raw text with ``_file`` and ``_line`` (index unique across batches)."""
+    start = 0
+    for batch in batches(path, display, columns, table=table):
+        frame = batch.table.to_pandas()
+        frame.index = pd.RangeIndex(start, start + len(frame))
+        start += len(frame)
+        frame["_file"] = display
+        frame.attrs["problems"] = batch.problems
+        frame.attrs["lines_exact"] = batch.lines_exact
+        yield frame
+
+
 def _is_dataset_folder(path: Path) -> bool:
     return (path / "events").is_dir() or (path / "actors.yaml").is_file() or (path / "sources.yaml").is_file()
 
@@ -92,7 +106,8 @@ def _collect(paths: Iterable[Path], table: str | None, found: _Inputs) -> _Input
             if _is_dataset_folder(path):
                 _read_folder(path, found)
             else:
-                members = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in YAML_SUFFIXES + TABLE_SUFFIXES)
+                members, leaving = folder_files(path, YAML_SUFFIXES + TABLE_SUFFIXES)
+                found.problems += [outside(_display(link), str(path)) for link in leaving]
                 _collect(members, table, found)
             continue
         display = _display(path)
@@ -177,51 +192,19 @@ def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = D
     return Report(sorted(findings.problems, key=Problem.sort_key), sorted(set(inputs.files)), dict(findings.counts), dict(engine.skipped))
 
 
-def _to_physical_lines(path: Path, display: str, problems: list[Problem]) -> list[Problem]:
-    rows = {p.line for p in problems if p.line is not None and p.line > 1 and p.file == display}
-    lines = physical_lines(path, rows)
-    if all(lines.get(row, row) == row for row in rows):
-        return problems
-    return [dataclasses.replace(p, line=lines.get(p.line, p.line)) if p.line is not None and p.file == display else p for p in problems]
-
-
 def _add_table_file(engine: Engine, path: Path, display: str, name: str) -> None:
-    """Stream one table file into the engine, batch by batch; its lines made physical where CSV needs it."""
-    fields = _schema.fields(name)
-    first = len(engine.findings.problems)
-    exact = True
+    """Stream one table file into the engine, batch by batch (the readers give physical lines)."""
     try:
         header = header_of(path, display)
-        for batch in batches(path, display):
-            frame, problems, lines_exact = _batch_frame(batch, fields)
-            exact &= lines_exact
-            for problem in problems:
+        for batch in batches(path, display, table=name):
+            blanked: dict[str, set[int]] = {}
+            for problem in batch.problems:
                 engine.findings.add(problem)
-            engine.add(Part(name, frame, display, header=header is not None))
+                if problem.rule in ("type", "cell-too-long") and problem.field and problem.line is not None:
+                    blanked.setdefault(problem.field, set()).add(problem.line)
+            engine.add(Part(name, pl.from_arrow(batch.table), display, header=header is not None, blanked=blanked))
     except FileProblem as error:
         engine.findings.add(error.problem)
-    if path.suffix.lower() == ".csv" and not exact:
-        tail = engine.findings.problems[first:]
-        engine.findings.problems[first:] = _to_physical_lines(path, display, tail)
-
-
-def _batch_frame(batch: Any, fields: list[dict[str, Any]]) -> tuple[pl.DataFrame, list[Problem], bool]:
-    """A reader's batch as a polars frame of text (plus ``_line``)."""
-    if hasattr(batch, "table"):  # a RawBatch of Arrow text columns
-        frame = pl.from_arrow(batch.table)
-        return frame, list(batch.problems), bool(batch.lines_exact)
-    problems = list(batch.attrs.get("problems", []))
-    exact = bool(batch.attrs.get("lines_exact", True))
-    columns = {}
-    for column in batch.columns:
-        if column == "_file":
-            continue
-        values = batch[column]
-        if column == "_line":
-            columns[column] = pl.Series(column, [int(v) for v in values], dtype=pl.Int64)
-        else:
-            columns[column] = pl.Series(column, [_text(v) for v in values], dtype=pl.String)
-    return pl.DataFrame(columns), problems, exact
 
 
 def _text(value: Any) -> str | None:

@@ -58,3 +58,26 @@ def test_the_dnipro_casualty_report_is_the_governors():
     assert (report["as_of"], report["killed_best"], report["missing"]) == (datetime.date(2023, 1, 16), 35, 35)
     assert report["killed_low"] is None and report["killed_high"] is None and report["injured"] is None
     assert record["weapon"] == "Kh-22"
+
+
+def test_own_records_read_the_same_under_yaml_1_2_as_under_1_1():
+    """The switch to YAML 1.2's core schema changed no value of the package's records (dates stay text in both readings)."""
+    from conflict_events.records import load_yaml
+
+    def plain(value):  # numbers as floats: YAML 1.1 made them numbers, the reader keeps their text
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            return value.isoformat()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str) and value[:1].isdigit() and value.replace(".", "", 1).isdigit():
+            return float(value)
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return value
+
+    paths = sorted((DATASET_DIR / "events").glob("*.yaml")) + [DATASET_DIR / "actors.yaml", DATASET_DIR / "sources.yaml", DATASET_DIR / "retired.yaml"]
+    for path in paths:
+        data, problems = load_yaml(path, path.name)
+        assert problems == [] and plain(data) == plain(yaml.safe_load(path.read_text(encoding="utf-8"))), path.name

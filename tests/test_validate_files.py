@@ -236,7 +236,7 @@ def test_csv_chunks_end_at_record_ends(tmp_path, monkeypatch):
     rows = pd.DataFrame({"actor_id": [f"X{i}" for i in range(40)], "name": [f'Name, "{i}"\nsecond line' for i in range(40)],
                          "actor_type": "group", "country_iso3": "", "parent_id": "", "note": ["" if i % 3 else "a\n\nb" for i in range(40)]})
     path = _write_csv(tmp_path / "actors.csv", rows)
-    read = pd.concat(list(tablefiles.csv_batches(path, "actors.csv")))
+    read = pd.concat([batch.table.to_pandas() for batch in tablefiles.csv_batches(path, "actors.csv")])
     assert read["name"].tolist() == rows["name"].tolist() and read["note"].tolist() == rows["note"].tolist()
     assert ce.validate([path]).valid
 

@@ -20,5 +20,16 @@ _file("yaml-unsafe-tag", "the YAML has no tags that would construct objects", "r
 _file("json-syntax", "the JSON parses", "fix the JSON syntax at the line given")
 _file("record-shape", "the record has the expected shape", "follow the layout of an existing record in dataset/events/")
 _file("table-unknown", "the file names a table of the package", "name the file after its table (events.csv, actors.csv, ...) or pass --table")
+# hostile input: what the readers refuse (the limits are constants of records.py, tablefiles.py and _files.py)
+_file("file-not-regular", "the file is a regular file", "give a regular file, not a FIFO, device, socket or folder")
+_file("path-outside-dataset", "every file read lies inside the folder it was found in",
+      "replace the symbolic link by the file itself, or name the file's own path")
+_file("yaml-duplicate-key", "each key occurs once in a YAML mapping", "remove one of the two keys, or merge their values into one")
+_file("yaml-alias-limit", "YAML aliases (*name) expand to few nodes and never into themselves",
+      "write the values out instead of using anchors (&name) and aliases (*name)")
+_file("nesting-too-deep", "the data is nested only as deep as records need", "flatten the data: fields hold text, numbers or lists of text")
+_file("line-too-long", "a line (or a record with quoted line breaks) is short enough to read", "check for an unclosed quote; split very long text")
+_file("cell-too-long", "a cell holds no more text than a field needs", "shorten the text: quotes and summaries are a few sentences")
+_file("duplicate-column", "each column name occurs once", "remove or rename the repeated column")
 _file("missing-field", "every field of the table is present", "add the field; write null (YAML) or leave the cell empty (CSV) when the source does not say")
 _file("unknown-field", "every field is a field of the table", "remove the field or correct its name")

@@ -52,6 +52,8 @@ class Part:
     field_lines: list[dict[str, int]] | None = None
     header: bool = False  # the columns come from a header (CSV, Parquet): a missing one is `missing-field`
     from_records: bool = False
+    #: field -> lines whose cell the reader emptied after reporting it (a type, or a cell too long): not `required` too
+    blanked: dict[str, set[int]] = dataclasses.field(default_factory=dict)
 
     def line(self, local: int, field: str | None) -> int | None:
         if self.field_lines is not None and field is not None:
@@ -225,11 +227,14 @@ class Engine:
                     flags[(rule.id, name)] = nw.col(f"_bad_{name}")
                 elif rule.id == "required":
                     flags[(rule.id, name)] = nw.col(name).is_null() & ~nw.col(f"_bad_{name}")
+                    if part.blanked.get(name):
+                        flags[(rule.id, name)] = flags[(rule.id, name)] & ~nw.col("_line").is_in(sorted(part.blanked[name]))
                 elif rule.check is not None:
                     flags[(rule.id, name)] = rule.check(nw.col(name), **found)
         if not flags:
             return
-        frame = nw.from_native(typed.with_columns(bad.rename({c: f"_bad_{c}" for c in bad.columns})))
+        lines = raw["_line"] if "_line" in raw.columns else pl.Series("_line", [None] * typed.height, dtype=pl.Int64)
+        frame = nw.from_native(typed.with_columns(bad.rename({c: f"_bad_{c}" for c in bad.columns})).with_columns(_line=lines))
         masks = frame.select(**{f"{r}\x1f{f}": e.fill_null(False) for (r, f), e in flags.items()}).to_native()
         totals = masks.sum().row(0, named=True)
         for column, total in totals.items():
@@ -323,21 +328,25 @@ class Engine:
 
     def _sources(self, tables: dict[str, pl.DataFrame], archives: Iterable[Path]) -> None:
         """Archived texts against their sha256, and given quotes against the archived texts."""
-        from conflict_events._files import read_archived
+        from conflict_events._files import FileProblem, archived_text
 
         sources = tables.get("sources")
         if sources is None:
             return
         for archive in dict.fromkeys(Path(a) for a in archives):
-            for row in sources.filter(pl.col("archived_sha256").is_not_null()).to_dicts():
+            for row in sources.to_dicts():
                 source_id = row["source_id"]
                 if source_id in self.texts or not isinstance(source_id, str):
                     continue
-                data = read_archived(archive, source_id)
+                try:  # a source id is a name: nothing outside the archive folder is read
+                    data = archived_text(archive, source_id)
+                except FileProblem as error:
+                    self.findings.add(error.problem)
+                    continue
                 if data is None:
                     continue
                 actual = hashlib.sha256(data).hexdigest()
-                if actual != row["archived_sha256"]:
+                if row["archived_sha256"] is not None and actual != row["archived_sha256"]:
                     if row["_given"]:
                         part = self.parts[row["_part"]]
                         self.findings.add(self._problem(part, int(row["_local"]), row, RULES["archive-mismatch"], "archived_sha256",
