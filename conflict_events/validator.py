@@ -25,10 +25,9 @@ from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_y
 from conflict_events._files import folder_files, outside
 from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, table_of
 
-RECORD_TABLES = ("events", "actors", "sources", "evidence", "casualties", "equipment", "retired")
+RECORD_TABLES = tuple(_schema.record_tables())
 
 YAML_SUFFIXES = (".yaml", ".yml")
-CHILD_TABLES = ("evidence", "casualties", "equipment")
 
 
 @dataclasses.dataclass

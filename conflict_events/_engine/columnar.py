@@ -30,8 +30,8 @@ from conflict_events._engine.typing import parse
 from conflict_events.problems import Problem
 
 DEFAULT_MAX_PROBLEMS = 1000
-#: the tables whose rows belong to an event record (a record carries all of them)
-CHILD_TABLES = ("evidence", "casualties", "equipment")
+#: the tables whose rows belong to an event record (a record carries all of them): the descriptor's `x-records: nested`
+CHILD_TABLES = tuple(_schema.record_tables("nested"))
 
 
 @dataclasses.dataclass
