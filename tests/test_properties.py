@@ -275,12 +275,15 @@ def test_an_unknown_country_code_with_coordinates_is_a_country_code_problem(tmp_
 
 
 def test_whole_numbers_are_read_exactly_and_too_large_ones_are_type_problems(tmp_path):
-    from conflict_events.validator import raw_frames
+    import polars as pl
+
+    from conflict_events._engine.typing import parse
+    from conflict_events.tablefiles import batches
 
     exact = _events_csv(tmp_path, injured=str(2**53 + 1))
-    (raw,) = raw_frames(exact, "events.csv")
-    frame, problems = coerce(raw, schema.fields("events"), locate(raw))
-    assert problems == [] and frame["injured"].tolist() == [2**53 + 1]
+    (batch,) = batches(exact, "events.csv", table="events")
+    typed, bad = parse(pl.from_arrow(batch.table), schema.fields("events"))
+    assert not bad["injured"].any() and typed["injured"].to_list() == [2**53 + 1]
     huge = _events_csv(tmp_path, injured="99999999999999999999")
     assert _row_rules(validate([huge])) == {("type", "injured")}
 
