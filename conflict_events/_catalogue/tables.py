@@ -49,6 +49,7 @@ def _near_duplicate(frame: Any, related: dict[str, Any], table: str) -> dict[str
     return {"event_id": repeats.join(first, on="_near", how="inner").select("_row", "other")}
 
 
+
 register(Rule(
     "unique", "table", "the value is unique in the table", "give each record its own identifier",
     "{field} {value} occurs more than once in {table}",
@@ -64,5 +65,5 @@ register(Rule(
     "merge the two records, or say in the summary what sets them apart",
     "event {event_id} has the type, place and dates of event {other} "
     "({event_type}, {country_iso3}, {location}, {start_date} to {end_date})",
-    tables=("events",), columns=NEAR_DUPLICATE_KEY, check=_near_duplicate, spark=False,
+    tables=("events",), reads={"events": ("event_id", *NEAR_DUPLICATE_KEY)}, check=_near_duplicate, spark=False,
 ))

@@ -170,23 +170,14 @@ class Engine:
         self.kept[part.table].append(typed.select(self._keep(part.table, typed)))
 
     def _keep(self, table: str, typed: pl.DataFrame) -> list[str]:
+        """The columns the rules that run once every part is in read: keys, references, and what rules declare."""
         wanted = set(_schema.resource(table, self.desc)["schema"].get("primaryKey", []))
         for field in _schema.fields(table, self.desc):
             if field.get("constraints", {}).get("unique"):
                 wanted.add(field["name"])
         wanted.update(column for column, *_ in references(table))
-        for rule in rules_for(table):
-            if rule.category in ("table", "reference"):
-                wanted.update(rule.columns)
-        if table == "events":
-            wanted.update(NEAR_DUPLICATE_KEY, LATEST_FIGURES, ["source_ids"])
-        elif table == "casualties":
-            wanted.update(LATEST_FIGURES.values())
-            wanted.add("source_id")
-        elif table == "sources":
-            wanted.add("archived_sha256")
-        elif table in ("evidence", "retired"):
-            wanted.update(["source_id", "retired_in", "reason", "successor"])
+        for rule in RULES.values():
+            wanted.update(rule.reads.get(table, ()))
         return [c for c in typed.columns if c in wanted or c.startswith("_")]
 
     def _header(self, part: Part, fields: list[dict[str, Any]]) -> None:
@@ -269,8 +260,9 @@ class Engine:
         return out
 
     def _problem(self, part: Part, local: int, row: dict[str, Any], rule: Rule, field: str | None, value: Any, params: dict[str, Any]) -> Problem:
+        """One problem; the message's names are the row's cells (shown) and the rule's parameters (as they are)."""
         names = {k: show(v) for k, v in row.items() if not k.startswith("_")}
-        names.update({k: show(v) if k in ("bad", "other", "successor") else v for k, v in params.items()})
+        names.update(params)
         names.update(field=field, value=show(value), key=key_text(part.table, row), table=part.table)
         if rule.extra is not None:
             names.update(rule.extra({**row, "_field": field}, part.table))
@@ -307,24 +299,19 @@ class Engine:
                     self.skipped[rule.id] = f"needs the {', '.join(missing)} table(s), which were not given"
                     continue
                 for field, bad in rule.check(related[table], related, table).items():
+                    # the check's own columns (the value it found bad, the other event, ...) replace the row's
                     bad = bad.to_native()
-                    hits = frame.join(bad, on="_row", how="inner").filter(pl.col("_given")).sort("_row")
+                    hits = frame.drop([c for c in bad.columns if c != "_row"], strict=False)
+                    hits = hits.join(bad, on="_row", how="inner").filter(pl.col("_given")).sort("_row")
                     if table == "events" and field in DERIVED:  # derived from a record's reports: reported there
                         hits = hits.filter(~pl.col("_records"))
-                    self.findings.add_many(rule.id, hits.height, lambda k, h=hits, r=rule, f=field: self._kept_problems(table, h.head(k), r, f))
+                    self.findings.add_many(rule.id, hits.height, lambda k, h=hits, r=rule, f=field: self._kept_problems(h.head(k), r, f))
         self._sources(tables, archives)
         return self.findings
 
-    def _kept_problems(self, table: str, hits: pl.DataFrame, rule: Rule, field: str) -> list[Problem]:
-        out = []
-        for row in hits.to_dicts():
-            part = self.parts[row["_part"]]
-            value = row.get(field)
-            params = {k: row[k] for k in ("bad", "other", "retired_in", "reason", "successor") if k in row}
-            if "_bad" in row:
-                params["bad"] = row["_bad"]
-            out.append(self._problem(part, int(row["_local"]), row, rule, field, value, params))
-        return out
+    def _kept_problems(self, hits: pl.DataFrame, rule: Rule, field: str) -> list[Problem]:
+        return [self._problem(self.parts[row["_part"]], int(row["_local"]), row, rule, field, row.get(field), {})
+                for row in hits.to_dicts()]
 
     def _sources(self, tables: dict[str, pl.DataFrame], archives: Iterable[Path]) -> None:
         """Archived texts against their sha256, and given quotes against the archived texts."""
