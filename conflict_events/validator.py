@@ -79,19 +79,6 @@ class _Inputs:
     problems: list[Problem] = dataclasses.field(default_factory=list)
 
 
-def raw_frames(path: Path, display: str, columns: list[str] | None = None, *, table: str | None = None) -> Iterable[pd.DataFrame]:
-    """The batches of a table file as pandas frames of raw text with ``_file`` and ``_line`` (index unique across batches)."""
-    start = 0
-    for batch in batches(path, display, columns, table=table):
-        frame = batch.table.to_pandas()
-        frame.index = pd.RangeIndex(start, start + len(frame))
-        start += len(frame)
-        frame["_file"] = display
-        frame.attrs["problems"] = batch.problems
-        frame.attrs["lines_exact"] = batch.lines_exact
-        yield frame
-
-
 def _is_dataset_folder(path: Path) -> bool:
     return (path / "events").is_dir() or (path / "actors.yaml").is_file() or (path / "sources.yaml").is_file()
 

@@ -25,7 +25,6 @@ import polars as pl
 from conflict_events import schema as _schema
 from conflict_events._catalogue import RULES, Rule, rules_for
 from conflict_events._catalogue.references import LATEST_FIGURES, references
-from conflict_events._catalogue.tables import NEAR_DUPLICATE_KEY
 from conflict_events._engine.typing import parse
 from conflict_events.problems import Problem
 
