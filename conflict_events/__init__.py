@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["cite", "diff", "load", "pandera_schema", "tables", "validate", "validate_frame", "versions"]
+from conflict_events.errors import ConflictEventsError
+
+__all__ = ["ConflictEventsError", "cite", "diff", "load", "pandera_schema", "tables", "validate", "validate_frame", "versions"]
 #: The version of the package (the code), the one source of it: pyproject.toml reads it from here.
 #: The data releases have versions of their own: see versions().
 __version__ = "1.0.0"
