@@ -292,3 +292,8 @@ def test_the_examples_in_the_docstrings_run(function, monkeypatch):
     for test in doctest.DocTestFinder().find(getattr(ce, function), function, globs={}):
         runner.run(test)
     assert runner.tries > 0 and runner.failures == 0
+
+
+def test_a_file_of_the_other_dataset_is_named_as_such(tmp_path, capsys):
+    assert main(["import", "acled", str(UCDP_GED), "-o", str(tmp_path / "out")]) == 2
+    assert "not an ACLED file's layout: no column event_id_cnty, event_date, event_type" in capsys.readouterr().err

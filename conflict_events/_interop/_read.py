@@ -25,12 +25,20 @@ def header(path: Path) -> list[str]:
     return [name.strip().lower() for name in first]
 
 
-def text_batches(path: Path, block_size: int = BLOCK_SIZE) -> Iterator[tuple[int, list[dict[str, str]]]]:
-    """(number of the batch's first data row, 1-based; its rows as {column: text}), batch after batch."""
+def text_batches(path: Path, block_size: int = BLOCK_SIZE, *, needs: tuple[str, ...] = (),
+                 dataset: str = "") -> Iterator[tuple[int, list[dict[str, str]]]]:
+    """(number of the batch's first data row, 1-based; its rows as {column: text}), batch after batch.
+
+    ``needs``: columns without which the file is not the dataset's (a clear error, not a report of skips).
+    """
     path = Path(path)
     names = header(path)
     if not names or not any(names):
         raise ValueError(f"{path}: no header row; the first line must name the columns")
+    missing = [n for n in needs if n not in names]
+    if missing:
+        raise ValueError(f"{path}: not {dataset or 'the dataset'}'s layout: no column {', '.join(missing)} "
+                         f"(the header has {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})")
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 

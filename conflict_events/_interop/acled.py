@@ -111,7 +111,7 @@ class _Importer:
 
     def run(self) -> MappingReport:
         try:
-            for start, rows in text_batches(self.path):
+            for start, rows in text_batches(self.path, needs=("event_id_cnty", "event_date", "event_type"), dataset="an ACLED file"):
                 for offset, row in enumerate(rows):
                     self.report.rows += 1
                     draft = self.row(row, start + offset)

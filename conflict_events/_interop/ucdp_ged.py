@@ -89,7 +89,7 @@ class _Importer:
 
     def run(self) -> MappingReport:
         try:
-            for start, rows in text_batches(self.path):
+            for start, rows in text_batches(self.path, needs=("id", "date_start", "type_of_violence"), dataset="a UCDP GED file"):
                 for offset, row in enumerate(rows):
                     self.report.rows += 1
                     draft = self.row(row, start + offset)
