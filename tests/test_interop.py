@@ -278,7 +278,7 @@ def test_the_crosswalk_tables_in_the_docs_are_current(tmp_path):
     docs = Path(__file__).parent.parent / "docs" / "interop.md"
     copy = tmp_path / "interop.md"
     copy.write_text(docs.read_text(encoding="utf-8"), encoding="utf-8")
-    assert not cw.write_docs(copy), "docs/interop.md is stale: run python -c 'from conflict_events._interop.crosswalk import write_docs; write_docs(\"docs/interop.md\")'"
+    assert not cw.write_docs(copy), "docs/interop.md is stale: run python -m conflict_events._interop.crosswalk docs/interop.md"
     for code in schema.vocabularies()["event_type"]:
         assert f"`{code}`" in docs.read_text(encoding="utf-8")
 

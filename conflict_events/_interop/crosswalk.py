@@ -182,3 +182,10 @@ def crosswalk_markdown() -> str:
 
 def _cell(value: Any) -> str:
     return "—" if value is None else str(value).replace("|", "\\|")
+
+
+if __name__ == "__main__":  # python -m conflict_events._interop.crosswalk docs/interop.md
+    import sys
+
+    for target in sys.argv[1:] or ["docs/interop.md"]:
+        print(f"{target}: {'rewritten' if write_docs(target) else 'current'}")

@@ -68,7 +68,7 @@ class MappingReport:
             more = f", and {len(values) - 10} more" if len(values) > 10 else ""
             lines.append(f"  unmapped {column}: {shown}{more}")
         for column, count in self.dropped.most_common():
-            lines.append(f"  not expressible, left out: {column} ({count:,} values)")
+            lines.append(f"  not expressible, left out: {column} ({count:,} value{'' if count == 1 else 's'})")
         for note, count in self.notes.most_common():
             lines.append(f"  note {count:,}: {note}")
         return "\n".join(lines)
