@@ -14,7 +14,8 @@ from typing import Any
 
 from conflict_events.errors import ConflictEventsError
 
-__all__ = ["ConflictEventsError", "cite", "diff", "load", "pandera_schema", "tables", "validate", "validate_frame", "versions"]
+__all__ = ["ConflictEventsError", "cite", "diff", "from_acled", "from_ucdp_ged", "load", "pandera_schema", "tables",
+           "to_acled", "to_plover", "to_ucdp_ged", "validate", "validate_frame", "versions"]
 #: The version of the package (the code), the one source of it: pyproject.toml reads it from here.
 #: The data releases have versions of their own: see versions().
 __version__ = "1.0.0"
@@ -27,6 +28,11 @@ _LAZY = {
     "versions": "conflict_events.data",
     "validate_frame": "conflict_events._engine.frames",
     "pandera_schema": "conflict_events.rules",
+    "from_acled": "conflict_events._interop",
+    "from_ucdp_ged": "conflict_events._interop",
+    "to_acled": "conflict_events._interop",
+    "to_ucdp_ged": "conflict_events._interop",
+    "to_plover": "conflict_events._interop",
 }
 
 

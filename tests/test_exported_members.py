@@ -7,7 +7,8 @@ import conflict_events as ce
 
 def test_all_is_exactly_the_public_api():
     assert ce.__all__ == [
-        "ConflictEventsError", "cite", "diff", "load", "pandera_schema", "tables", "validate", "validate_frame", "versions",
+        "ConflictEventsError", "cite", "diff", "from_acled", "from_ucdp_ged", "load", "pandera_schema", "tables",
+        "to_acled", "to_plover", "to_ucdp_ged", "validate", "validate_frame", "versions",
     ]
     for name in ce.__all__:
         assert callable(getattr(ce, name)), name
