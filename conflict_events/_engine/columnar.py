@@ -135,7 +135,8 @@ class Engine:
         self.findings = Findings(max_problems)
         self.desc = desc
         self.parts: list[Part] = []
-        self.kept: dict[str, list[pl.DataFrame]] = collections.defaultdict(list)
+        #: (table, given) -> the kept columns of each part, kept apart so that merging copies nothing twice
+        self.kept: dict[tuple[str, bool], list[pl.DataFrame]] = collections.defaultdict(list)
         self.rows: collections.Counter[str] = collections.Counter()
         self.skipped: dict[str, str] = {}
         self.record_events: set[str] = set()
@@ -166,7 +167,10 @@ class Engine:
         if part.given and n:
             self._cells(part, fields, raw, typed, bad)
             self._rows(part, typed)
-        self.kept[part.table].append(typed.select(self._keep(part.table, typed)))
+        self.kept[(part.table, part.given)].append(typed.select(self._keep(part.table, typed)))
+        # of the raw text, only what locates a row and what the quote check reads is needed from here on
+        keep = [c for c in ("_line", "source_id", "quote") if c in raw.columns and (c == "_line" or part.table == "evidence")]
+        part.frame = raw.select(keep)
 
     def _keep(self, table: str, typed: pl.DataFrame) -> list[str]:
         """The columns the rules that run once every part is in read: keys, references, and what rules declare."""
@@ -272,16 +276,18 @@ class Engine:
     def merged(self) -> dict[str, pl.DataFrame]:
         """Every table: the package's own rows that no given row replaces, then the given rows."""
         out = {}
-        for table, frames in self.kept.items():
-            frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-            given, base = frame.filter(pl.col("_given")), frame.filter(~pl.col("_given"))
+        for table in dict.fromkeys(table for table, _ in self.kept):
+            given, base = (_concat(self.kept.get((table, flag), [])) for flag in (True, False))
+            if given is None or base is None:
+                out[table] = given if base is None else base
+                continue
             if base.height and given.height:
                 key = _schema.resource(table, self.desc)["schema"].get("primaryKey", [])
                 if key:
                     base = base.join(given.select(key).unique(), on=key, how="anti", nulls_equal=True)
                 if table in CHILD_TABLES and self.record_events:
                     base = base.filter(~pl.col("event_id").is_in(list(self.record_events)))
-            out[table] = pl.concat([base, given], how="diagonal_relaxed") if base.height else given
+            out[table] = pl.concat([base, given], how="diagonal_relaxed", rechunk=False) if base.height else given
         return out
 
     def finish(self, archives: Iterable[Path] = ()) -> Findings:
@@ -350,6 +356,12 @@ class Engine:
                     continue
                 self.findings.add(self._problem(part, int(row["_local"]), row, RULES["quote-not-in-source"], "quote", quote,
                                                 {"closest": near_miss(quote, text)}))
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
+    if not frames:
+        return None
+    return pl.concat(frames, how="diagonal_relaxed", rechunk=False) if len(frames) > 1 else frames[0]
 
 
 #: events columns that the build derives from the nested entries of a record
