@@ -20,6 +20,7 @@ from conflict_events import schema as _schema
 from conflict_events._catalogue.references import LATEST_FIGURES
 from conflict_events._engine.columnar import DEFAULT_MAX_PROBLEMS, DERIVED, Engine, Part
 from conflict_events._paths import DATASET_DIR
+from conflict_events._timeline import latest_report
 from conflict_events.problems import Problem
 from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
 from conflict_events._files import folder_files, outside
@@ -290,7 +291,7 @@ def _derived(row: dict, children: dict[str, list[dict]]) -> dict:
                if r.get("event_id") == event_id and r.get("source_id") is not None}
     out = {k: v for k, v in row.items() if k not in DERIVED}
     out["source_ids"] = sorted(sources) or None
-    latest = max(reports, key=lambda r: (str(r.get("as_of")), str(r.get("source_id"))), default=None)
+    latest = latest_report(reports)
     for column, report in LATEST_FIGURES.items():
         out[column] = latest.get(report) if latest else None
     return out

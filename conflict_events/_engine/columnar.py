@@ -178,6 +178,8 @@ class Engine:
         for rule in rules_for(table):
             if rule.category in ("table", "reference"):
                 wanted.update(rule.columns)
+        for rule in RULES.values():
+            wanted.update(column for used, column in rule.uses if used == table)
         if table == "events":
             wanted.update(NEAR_DUPLICATE_KEY, LATEST_FIGURES, ["source_ids"])
         elif table == "casualties":
