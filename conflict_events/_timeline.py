@@ -4,7 +4,7 @@ A time stamped to the minute or hour (``as_of``, ``published``) is known from
 that moment. A time known only to the day is known from the END of that day
 (UTC), so that nothing reported later that day leaks into an earlier moment.
 The latest casualty report of an event is the last by that moment, then by
-``source_id``.
+``source_id`` (then by ``as_of`` itself, so that no two reports tie).
 
 Everything that picks the latest report or asks "was this known at T?"
 (the build, the ``casualties-not-latest`` rule, the validator's derived
@@ -72,8 +72,9 @@ def known_at(value: Any) -> _dt.datetime:
 
 def report_key(report: dict[str, Any]) -> tuple:
     """The sort key of one casualty report (a dict of raw or typed cells): its known moment, then source_id."""
+    lowest = _dt.datetime.min.replace(tzinfo=UTC)
     at = known_moment(report.get("as_of"), report.get("as_of_precision"))
-    return (at is not None, at or _dt.datetime.min.replace(tzinfo=UTC), str(report.get("source_id")))
+    return (at is not None, at or lowest, str(report.get("source_id")), moment(report.get("as_of")) or lowest)
 
 
 def latest_report(reports: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -94,7 +95,7 @@ def latest_reports(reports: Any) -> Any:
     ordered = (
         frame.filter(~nw.col("event_id").is_null())
         .with_columns(_known=known_moment_expr())
-        .sort(["event_id", "_known", "source_id"], nulls_last=False)
+        .sort(["event_id", "_known", "source_id", "as_of"], nulls_last=False)
     )
     latest = ordered.filter(nw.col("event_id").is_last_distinct()).drop("_known")
     return latest.to_native()

@@ -179,8 +179,9 @@ def _datetimes(text: pd.Series) -> pd.Series:
 
     column = pl.Series("v", [v if isinstance(v, str) else None for v in text.tolist()], dtype=pl.String)
     typed, _ = parse(pl.DataFrame({"v": column}), [{"name": "v", "type": "datetime"}])
-    values = typed["v"].to_pandas()
-    return pd.Series(values.to_numpy(), index=text.index).astype("datetime64[us, UTC]")
+    values = pd.to_datetime(typed["v"].to_pandas(), utc=True)
+    values.index = text.index
+    return values.astype("datetime64[us, UTC]")
 
 
 def _floats(text: pd.Series, good: pd.Series) -> pd.Series:

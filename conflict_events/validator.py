@@ -83,6 +83,8 @@ class _Inputs:
 
 def raw_frames(path: Path, display: str, columns: list[str] | None = None, *, table: str | None = None) -> Iterable[pd.DataFrame]:
     """The batches of a table file as pandas frames of raw text with ``_file`` and ``_line`` (index unique across batches)."""
+    import pandas as pd
+
     start = 0
     for batch in batches(path, display, columns, table=table):
         frame = batch.table.to_pandas()
