@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from conflict_events import schema as _schema
+from conflict_events import _timeline, schema as _schema
 from conflict_events.coerce import ORIGIN, coerce, locate
 from conflict_events.problems import Problem
 from conflict_events.records import read_records
@@ -64,11 +64,10 @@ def typed_tables(tables: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, pd.
 
 
 def latest_reports(casualties: pd.DataFrame) -> pd.DataFrame:
-    """The latest casualty report of each event (the last by as_of, then source_id), indexed by event_id."""
+    """The latest casualty report of each event (by the moment it became known, then source_id), indexed by event_id."""
     if casualties.empty:
         return casualties.set_index("event_id")
-    ordered = casualties.sort_values(["event_id", "as_of", "source_id"], kind="stable")
-    return ordered.groupby("event_id", sort=False).tail(1).set_index("event_id")
+    return _timeline.latest_reports(casualties).set_index("event_id")
 
 
 def derive_events(events: pd.DataFrame, evidence: pd.DataFrame, casualties: pd.DataFrame) -> pd.DataFrame:
@@ -77,7 +76,7 @@ def derive_events(events: pd.DataFrame, evidence: pd.DataFrame, casualties: pd.D
     latest = latest_reports(casualties)
     for event_column, report_column in LATEST_FIGURES.items():
         values = events["event_id"].map(latest[report_column]) if len(latest) else None
-        dtype = "datetime64[ms]" if event_column == "casualties_as_of" else "Int64"
+        dtype = {"casualties_as_of": "datetime64[us, UTC]", "casualties_as_of_precision": "str"}.get(event_column, "Int64")
         events[event_column] = pd.Series(values, index=events.index).astype(dtype)
     cited = pd.concat([evidence[["event_id", "source_id"]], casualties[["event_id", "source_id"]]])
     by_event = cited.dropna().groupby("event_id")["source_id"].agg(lambda s: sorted(set(s)))

@@ -248,6 +248,9 @@ def _read_rows(desc: dict[str, Any], paths: dict[str, Path]) -> dict[str, list[d
             for name, value in row.items():
                 if name in lists:
                     row[name] = value.split(lists[name]) if isinstance(value, str) and value else []
+                elif isinstance(value, _dt.datetime) and value.tzinfo is not None and value.utcoffset() == _dt.timedelta(0) \
+                        and value.time() == _dt.time(0):  # midnight UTC names its day, as a date alone does
+                    row[name] = value.date().isoformat()
                 elif isinstance(value, (_dt.date, _dt.datetime)):
                     row[name] = value.isoformat()
         tables[resource["name"]] = rows

@@ -71,6 +71,8 @@ def parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="print a release's version, tables, row counts and date range")
     info.add_argument("--version", dest="release", help="the release (default: the latest)")
+    info.add_argument("--known-at", dest="known_at", metavar="WHEN",
+                      help="summarise the release as it could have been known then: a date (up to the end of that day, UTC) or an ISO 8601 date-time (UTC when no zone)")
 
     build = sub.add_parser("build", help="compile the records into Parquet tables and a datapackage.json")
     build.add_argument("--dataset", type=Path, help="the records folder (default: the package's dataset/)")
@@ -135,7 +137,12 @@ def parser() -> argparse.ArgumentParser:
 def _info(args: argparse.Namespace) -> int:
     from conflict_events.summary import summary
 
-    print(summary(args.release))
+    try:
+        text = summary(args.release, args.known_at)
+    except ValueError as error:
+        print(f"conflict-events info: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(text)
     return EXIT_OK
 
 

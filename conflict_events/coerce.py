@@ -100,6 +100,11 @@ def coerce(raw: pd.DataFrame, fields: list[dict[str, Any]], where: Locate) -> tu
             mask = (present & parsed.isna()) | odd
             bad(mask, name, _date_message)
             out[name] = parsed
+        elif kind == "datetime":
+            parsed = _datetimes(text)
+            mask = (present & parsed.isna()) | odd
+            bad(mask, name, _datetime_message)
+            out[name] = parsed
         elif kind == "integer":
             good = text.str.fullmatch(_INTEGER).fillna(False).astype(bool) & ~odd
             bad(present & ~good | odd, name, lambda v: f"expected a whole number, got {v!r}")
@@ -162,6 +167,23 @@ def _dates(text: pd.Series) -> pd.Series:
         return pd.to_datetime(kept, format="%Y-%m-%d", errors="coerce").astype("datetime64[ms]")
 
 
+def _datetimes(text: pd.Series) -> pd.Series:
+    """datetime64[us, UTC] of ISO 8601 dates and date-times (a date is its midnight, no zone is UTC); NaT for the others.
+
+    The parse is the engine's (:func:`conflict_events._engine.typing.parse`),
+    so that the build and the validator read a date-time alike.
+    """
+    import polars as pl
+
+    from conflict_events._engine.typing import parse
+
+    column = pl.Series("v", [v if isinstance(v, str) else None for v in text.tolist()], dtype=pl.String)
+    typed, _ = parse(pl.DataFrame({"v": column}), [{"name": "v", "type": "datetime"}])
+    values = pd.to_datetime(typed["v"].to_pandas(), utc=True)
+    values.index = text.index
+    return values.astype("datetime64[us, UTC]")
+
+
 def _floats(text: pd.Series, good: pd.Series) -> pd.Series:
     kept = text.where(good)
     try:
@@ -206,6 +228,10 @@ def _date_message(value: Any) -> str:
     if isinstance(value, str) and re.fullmatch(_DATE, text):
         return f"{text} is not a day of the calendar"
     return f"expected a date as YYYY-MM-DD, got {value!r}"
+
+
+def _datetime_message(value: Any) -> str:
+    return f"expected a date or date-time as YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss][Z|+hh:mm], a moment of the calendar, got {value!r}"
 
 
 def _plain(value: Any) -> Any:

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conflict_events import registry
+from conflict_events import _timeline, registry
 from conflict_events._paths import RELEASES_DIR
 from conflict_events.integrity import IntegrityError, member, verify_file
 
@@ -165,6 +165,7 @@ def load(
     columns: str | list[str] | None = None,
     *,
     overlaps: tuple[Any, Any] | None = None,
+    known_at: Any = None,
     with_actor_names: bool = False,
     engine: str = "pandas",
     **filters: Any,
@@ -185,6 +186,20 @@ def load(
         period from ``start`` to ``end`` (days, inclusive; either may be None
         for an open end), so that a campaign from October to January is found
         in January. Only for tables with ``start_date`` and ``end_date``.
+    known_at : str, datetime.date or datetime.datetime, optional
+        The dataset as it could have been known at that moment, with no
+        look-ahead: a date means up to the end of that day (UTC), a date-time
+        without a zone is UTC. A source counts from its ``published`` time, a
+        casualty report from its ``as_of`` (one known only to the day from the
+        end of that day). Sources published later are left out, with the
+        evidence and casualty reports that cite them; an event with no
+        evidence known then is absent; each event's figures are the latest
+        report known then, its ``source_ids`` the sources known then, and its
+        ``verification`` is judged again from them by the catalogue's
+        ``verification`` rule (a level whose demand is not yet met falls back:
+        disputed to confirmed, claimed or reported; confirmed to claimed or
+        reported; claimed to reported). Actors, vocabularies and retired ids
+        are returned whole.
     with_actor_names : bool, default False
         Add, right after each column that refers to an actor (``actor1_id``,
         ``actor2_id`` in events; ``reported_by``, ``attributed_to``,
@@ -264,13 +279,18 @@ def load(
     masks = [(name, _wanted(by_name[name], name, value)) for name, value in filters.items()]
     shown = list(by_name) if columns is None else list(dict.fromkeys(columns))
     read = list(dict.fromkeys([*shown, *filters, *(("start_date", "end_date") if period else ())]))
-    arrow = dtypes.split_lists(pq.read_table(_verified_path(folder, resource), columns=read), fields)
+    if known_at is not None:
+        arrow = dtypes.split_lists(as_known(folder, desc, table, known_at).select(read), fields)
+    else:
+        arrow = dtypes.split_lists(pq.read_table(_verified_path(folder, resource), columns=read), fields)
     if masks or period:
         arrow = _filter(arrow, masks, period)
     arrow = dtypes.typed_arrow(arrow.select(shown), fields)
     if with_actor_names:
         arrow = _with_actor_names(arrow, resource, desc, folder)
     info = {"table": table, "version": desc.get("version"), "fingerprint": desc.get("fingerprint")}
+    if known_at is not None:
+        info["known_at"] = _timeline.known_at(known_at).isoformat()
     if engine == "arrow":
         return arrow.replace_schema_metadata({key: str(value) for key, value in info.items()})
     if engine == "polars":
@@ -278,6 +298,77 @@ def load(
     frame = dtypes.arrow_to_pandas(arrow, fields)
     frame.attrs.update(info)
     return frame
+
+
+# --- known_at: the release as it could have been known at a moment --------------------------
+
+#: the tables that known_at cuts (the others are returned whole)
+_POINT_IN_TIME = ("events", "sources", "evidence", "casualties", "equipment")
+
+
+def as_known(folder: Path, desc: dict[str, Any], table: str, when: Any) -> pa.Table:
+    """One table of a release as it stood at ``when``, in its file's own form (lists as delimited text).
+
+    See ``known_at`` in :func:`load`. The events' figures and ``source_ids``
+    are derived again by the build's own code (:func:`conflict_events.assemble.derive_events`,
+    which orders reports with :mod:`conflict_events._timeline`), and
+    ``verification`` by the catalogue's rule (:mod:`conflict_events._catalogue.verification`).
+    """
+    import narwhals as nw
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    moment = _timeline.known_at(when)
+    path = _verified_path(folder, _resource(desc, table))
+    if table not in _POINT_IN_TIME:
+        return pq.read_table(path)
+
+    def read(name: str) -> tuple[pd.DataFrame, pa.Schema]:
+        arrow = pq.read_table(_verified_path(folder, _resource(desc, name)))
+        frame = arrow.replace_schema_metadata(None).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        return frame, arrow.schema
+
+    def known(frame: pd.DataFrame, value: str, precision: str) -> pd.Series:
+        at = nw.from_native(frame, eager_only=True).select(_timeline.known_moment_expr(value, precision).alias("_at"))["_at"].to_native()
+        return pd.Series((at <= pd.Timestamp(moment)).to_numpy(), index=frame.index)
+
+    sources, _ = read("sources")
+    sources = sources[known(sources, "published", "published_precision")]
+    evidence, evidence_schema = read("evidence")
+    evidence = evidence[evidence["source_id"].isin(sources["source_id"])]
+    casualties, casualties_schema = read("casualties")
+    casualties = casualties[casualties["source_id"].isin(sources["source_id"])]
+    casualties = casualties[known(casualties, "as_of", "as_of_precision")]
+    events, events_schema = read("events")
+    events = events[events["event_id"].isin(evidence["event_id"])].reset_index(drop=True)
+    if table == "sources":
+        frame, schema = sources, read("sources")[1]
+    elif table == "evidence":
+        frame, schema = evidence, evidence_schema
+    elif table == "casualties":
+        frame, schema = casualties, casualties_schema
+    elif table == "equipment":
+        frame, schema = read("equipment")
+        frame = frame[frame["event_id"].isin(events["event_id"])]
+    else:
+        frame, schema = _events_as_known(events, evidence, casualties, sources, read("actors")[0], desc), events_schema
+    return pa.Table.from_pandas(frame.reset_index(drop=True), schema=schema, preserve_index=False)
+
+
+def _events_as_known(events: Any, evidence: Any, casualties: Any, sources: Any, actors: Any, desc: dict[str, Any]) -> Any:
+    from conflict_events._catalogue.verification import rejudge, requirements
+    from conflict_events.assemble import derive_events
+
+    delimiter = next(f for f in _resource(desc, "events")["schema"]["fields"] if f["name"] == "source_ids").get("delimiter", ",")
+    derived = derive_events(events, evidence, casualties)
+    met = requirements(derived, evidence, sources, actors).to_pandas().set_index("event_id")
+    derived["verification"] = [
+        rejudge(level, met.loc[event_id].to_dict() if event_id in met.index else {})
+        for event_id, level in zip(derived["event_id"], derived["verification"])
+    ]
+    derived["source_ids"] = derived["source_ids"].map(lambda ids: delimiter.join(ids) if isinstance(ids, list) else None)
+    return derived
 
 
 # --- filters: each value checked against its field, then one Arrow mask per filter ------------

@@ -13,6 +13,7 @@ import pyarrow as pa
 _ARROW = {
     "string": pa.string(),
     "date": pa.date32(),
+    "datetime": pa.timestamp("us", tz="UTC"),
     "integer": pa.int64(),
     "number": pa.float64(),
     # A Table Schema list is stored as its delimited text, as the standard
@@ -23,6 +24,7 @@ _ARROW = {
 _PANDAS: dict[str, str] = {
     "string": "str",
     "date": "datetime64[ms]",
+    "datetime": "datetime64[us, UTC]",
     "integer": "Int64",
     "number": "float64",
     "list": "object",
@@ -112,7 +114,7 @@ def arrow_to_pandas(table: pa.Table, fields: list[dict[str, Any]]) -> pd.DataFra
         if field["type"] == "list":
             lists = table.column(name).to_pylist()
             frame[name] = pd.Series([[] if value is None else value for value in lists], index=frame.index, dtype=object)
-        elif enum_of(field) is None and field["type"] in ("date", "number"):
+        elif enum_of(field) is None and field["type"] in ("date", "datetime", "number"):
             frame[name] = frame[name].astype(pandas_dtype(field))
     return frame
 

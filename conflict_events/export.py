@@ -59,6 +59,8 @@ def _text_rows(frame: pd.DataFrame, fields: list[dict[str, Any]], for_csv: bool,
         values = frame[name]
         if field["type"] == "date":
             text = values.dt.strftime("%Y-%m-%d").astype(object)
+        elif field["type"] == "datetime":  # ISO 8601 in UTC, to the second
+            text = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object)
         elif field["type"] == "list":
             text = values.map(lambda v: field.get("delimiter", ",").join(v) if for_csv else list(v)).astype(object)
         elif field["type"] == "integer":
@@ -196,12 +198,16 @@ def _to_stata(frame: pd.DataFrame, fields: list[dict[str, Any]], path: Path, lab
         name, values = field["name"], frame[field["name"]]
         if field["type"] == "list":
             out[name] = values.map(field.get("delimiter", ",").join).astype(object)
+        elif field["type"] == "datetime":  # Stata has no time zones: UTC, as a %tc date-time
+            out[name] = values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
         elif field["type"] == "string" and not isinstance(values.dtype, pd.CategoricalDtype):
             out[name] = values.astype(object).where(values.notna(), "")
         else:
             out[name] = values
         if field["type"] == "date":
             dates[name] = "td"
+        elif field["type"] == "datetime":
+            dates[name] = "tc"
         if out[name].dtype == object and max((len(v.encode("utf-8")) for v in out[name]), default=0) > STATA_STR_BYTES:
             strl.append(name)
     labels = {f["name"]: _cut(f["description"], STATA_LABEL) for f in fields if f.get("description")}

@@ -14,8 +14,10 @@ Table Schema, what is generated keeps every rule of
 high; coordinates inside the country's bounding box
 (:func:`conflict_events._catalogue.rows.country_box`); a subtype whose vocabulary
 ``parent`` is the event's type; the event's figures equal to its latest
-casualty report (by ``as_of``, then ``source_id``); at least one evidence
-quote per event; ``source_ids`` listing the sources of the event's evidence
+casualty report (by the moment it became known, see
+:mod:`conflict_events._timeline`); at least one evidence entry per event, a
+quote only of an archived source or a dataset row and a claim otherwise;
+a ``verification`` level that asks nothing of the evidence; ``source_ids`` listing the sources of the event's evidence
 and casualty reports; every foreign key resolving. Strategies are built
 from composites, never by filtering, so they stay fast.
 
@@ -72,9 +74,10 @@ import pandas as pd
 import yaml
 from hypothesis import strategies as st
 
-from conflict_events import schema as _schema
+from conflict_events import _timeline, schema as _schema
 from conflict_events.dtypes import VALIDATION_DTYPES, enum_of
 from conflict_events._catalogue.references import LATEST_FIGURES
+from conflict_events._catalogue.verification import DEMANDING
 from conflict_events._catalogue.rows import ESTIMATES as FATALITY_COLUMNS, country_box
 
 __all__ = [
@@ -175,6 +178,27 @@ def _dates() -> st.SearchStrategy[_dt.date]:
     return st.dates(min_value=MIN_DATE, max_value=MAX_DATE)
 
 
+def _moments() -> st.SearchStrategy[_dt.datetime]:
+    """Date-times to the minute, in UTC."""
+    return st.builds(
+        lambda day, minute: _dt.datetime.combine(day, _dt.time(minute // 60, minute % 60), tzinfo=_dt.timezone.utc),
+        _dates(), st.integers(0, 24 * 60 - 1),
+    )
+
+
+@st.composite
+def _stamp(draw: st.DrawFn, day: st.SearchStrategy[_dt.date] | None = None) -> tuple[Any, str]:
+    """(value, precision) of a time stamp: a date alone for ``day``, a date-time to the minute otherwise."""
+    precision = draw(st.sampled_from(enum_of(_field("casualties", "as_of_precision"))))
+    date = draw(day if day is not None else _dates())
+    if precision == "day":
+        return date, precision
+    minute = draw(st.integers(0, 24 * 60 - 1))
+    if precision == "hour":
+        minute -= minute % 60
+    return _dt.datetime.combine(date, _dt.time(minute // 60, minute % 60), tzinfo=_dt.timezone.utc), precision
+
+
 def _value_strategy(table: str, field: dict[str, Any]) -> st.SearchStrategy[Any]:
     name, kind = field["name"], field["type"]
     constraints = field.get("constraints", {})
@@ -192,6 +216,8 @@ def _value_strategy(table: str, field: dict[str, Any]) -> st.SearchStrategy[Any]
         return _text(low, min(constraints.get("maxLength", MAX_TEXT), max(low, MAX_TEXT)))
     if kind == "date":
         return _dates()
+    if kind == "datetime":
+        return _moments()
     if kind == "integer":
         low = constraints.get("minimum", 0)
         return st.integers(min_value=low, max_value=constraints.get("maximum", low + MAX_COUNT))
@@ -242,7 +268,17 @@ def _actors(draw: st.DrawFn, min_size: int, max_size: int) -> list[dict[str, Any
 @st.composite
 def _sources(draw: st.DrawFn, min_size: int, max_size: int) -> list[dict[str, Any]]:
     ids = draw(st.lists(field_values("sources", "source_id"), min_size=min_size, max_size=max_size, unique=True))
-    return [{"source_id": source_id, **_plain_fields(draw, "sources", {"source_id"})} for source_id in ids]
+    sources = []
+    for source_id in ids:
+        row = {"source_id": source_id, **_plain_fields(draw, "sources", {"source_id"})}
+        row["published"], row["published_precision"] = draw(_stamp())
+        sources.append({f["name"]: row[f["name"]] for f in _fields("sources")})
+    return sources
+
+
+def quotable(sources: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The ids of the sources an evidence entry may quote: archived texts and dataset rows."""
+    return {s["source_id"] for s in sources if s.get("archived_sha256") is not None or s.get("source_type") == "dataset"}
 
 
 @st.composite
@@ -258,26 +294,34 @@ def _ref(ids: list[str]) -> st.SearchStrategy[str | None]:
 
 
 @st.composite
-def _evidence(draw: st.DrawFn, actor_ids: list[str], source_ids: list[str], min_size: int = 1, max_size: int = 3) -> list[dict[str, Any]]:
+def _evidence(
+    draw: st.DrawFn, actor_ids: list[str], source_ids: list[str], quotable: set[str] = frozenset(), min_size: int = 1, max_size: int = 3
+) -> list[dict[str, Any]]:
+    """Evidence entries: a quote (only of an archived source or a dataset row) or a claim, never both."""
     keys = draw(
         st.lists(st.tuples(st.sampled_from(source_ids), field_values("evidence", "quote")), min_size=min_size, max_size=max_size, unique=True)
     )
     items = []
-    for source_id, quote in keys:
-        item = {"source_id": source_id, "quote": quote, **_plain_fields(draw, "evidence", {"event_id", "source_id", "quote", "attributed_to"})}
+    for source_id, text in keys:
+        quoted = source_id in quotable and draw(st.booleans())
+        item = {"source_id": source_id, "quote": text if quoted else None, "claim": None if quoted else text}
+        item.update(_plain_fields(draw, "evidence", {"event_id", "source_id", "quote", "claim", "attributed_to"}))
         item["attributed_to"] = draw(_ref(actor_ids))
-        items.append(item)
+        items.append({f["name"]: item[f["name"]] for f in _fields("evidence") if f["name"] in item})
     return items
 
 
 @st.composite
 def _casualties(draw: st.DrawFn, actor_ids: list[str], source_ids: list[str], start: _dt.date, min_size: int, max_size: int) -> list[dict[str, Any]]:
     days = st.integers(0, 60).map(lambda n: min(start + _dt.timedelta(days=n), MAX_DATE))
-    keys = draw(st.lists(st.tuples(days, st.sampled_from(source_ids)), min_size=min_size, max_size=max_size, unique=True))
-    skip = {"event_id", "as_of", "source_id", "reported_by", *FATALITY_COLUMNS["casualties"]}
+    keys = draw(
+        st.lists(st.tuples(_stamp(days), st.sampled_from(source_ids)), min_size=min_size, max_size=max_size,
+                 unique_by=lambda key: (_timeline.moment(key[0][0]), key[1]))
+    )
+    skip = {"event_id", "as_of", "as_of_precision", "source_id", "reported_by", *FATALITY_COLUMNS["casualties"]}
     items = []
-    for as_of, source_id in keys:
-        item = {"as_of": as_of, "source_id": source_id, "reported_by": draw(_ref(actor_ids))}
+    for (as_of, precision), source_id in keys:
+        item = {"as_of": as_of, "as_of_precision": precision, "source_id": source_id, "reported_by": draw(_ref(actor_ids))}
         item.update(draw(_ordered_figures("casualties")))
         item.update(_plain_fields(draw, "casualties", skip))
         items.append(item)
@@ -316,7 +360,8 @@ def _type_and_subtype(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def _event_record(
-    draw: st.DrawFn, event_id: str, start: _dt.date, actor_ids: list[str], source_ids: list[str], min_reports: int, min_equipment: int
+    draw: st.DrawFn, event_id: str, start: _dt.date, actor_ids: list[str], source_ids: list[str], min_reports: int, min_equipment: int,
+    quotable_ids: set[str] = frozenset(),
 ) -> dict[str, Any]:
     special = {"event_id", "event_type", "event_subtype", "start_date", "end_date", "country_iso3", "latitude", "longitude", "actor1_id", "actor2_id"}
     record: dict[str, Any] = {"event_id": event_id, **draw(_type_and_subtype())}
@@ -325,16 +370,16 @@ def _event_record(
     record.update(draw(_place()))
     record["actor1_id"], record["actor2_id"] = draw(_ref(actor_ids)), draw(_ref(actor_ids))
     record.update(_plain_fields(draw, "events", special | set(DERIVED)))
+    # the levels that ask nothing of the evidence (see the verification rule), so that a mutation breaks only its own rule
+    record["verification"] = draw(st.sampled_from([code for code in enum_of(_field("events", "verification")) if code not in DEMANDING]))
     record = {f["name"]: record[f["name"]] for f in _fields("events") if f["name"] in record}
-    record["evidence"] = draw(_evidence(actor_ids, source_ids))
+    record["evidence"] = draw(_evidence(actor_ids, source_ids, quotable_ids))
     record["casualties"] = draw(_casualties(actor_ids, source_ids, start, min_reports, max(min_reports, 2)))
     record["equipment"] = draw(_equipment(min_equipment, max(min_equipment, 2)))
     return record
 
 
-def latest_report(reports: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The report whose figures an event carries: the last by as_of, then source_id."""
-    return max(reports, key=lambda r: (r["as_of"], r["source_id"])) if reports else None
+latest_report = _timeline.latest_report
 
 
 def derived_columns(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -423,6 +468,9 @@ def typed_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         values = [row.get(name) for row in rows]
         if kind == "date":
             columns[name] = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ms]")
+        elif kind == "datetime":
+            moments = [_timeline.moment(v) for v in values]
+            columns[name] = pd.Series(pd.to_datetime(pd.Series(moments, dtype=object), utc=True), dtype="datetime64[us, UTC]")
         elif kind == "list":
             columns[name] = pd.Series(values, dtype=object)
         else:
@@ -456,7 +504,10 @@ def datasets(
     count = draw(st.integers(min_events, max_events))
     ids = draw(st.lists(field_values("events", "event_id"), min_size=count, max_size=count, unique=True))
     starts = draw(st.lists(_dates(), min_size=count, max_size=count, unique=True))
-    events = tuple(draw(_event_record(event_id, start, actor_ids, source_ids, min_reports, min_equipment)) for event_id, start in zip(ids, starts))
+    quotable_ids = quotable(sources)
+    events = tuple(
+        draw(_event_record(event_id, start, actor_ids, source_ids, min_reports, min_equipment, quotable_ids)) for event_id, start in zip(ids, starts)
+    )
     return Dataset(tuple(actors), tuple(sources), events)
 
 
@@ -561,7 +612,7 @@ def _linked_figure(table: str, field: str) -> bool:
 
 def _protected(table: str, field: str) -> bool:
     """Keys, references and the report date: changing them alone breaks more than one rule."""
-    if field in _primary_key(table) or field == "as_of":
+    if field in _primary_key(table) or field in ("as_of", "as_of_precision"):
         return True
     return any((t, f) == (table, field) or (tt, tf) == (table, field) for t, f, tt, tf in _foreign_keys())
 
@@ -593,6 +644,8 @@ def _mutate_enum(draw, rows):
     row[field] = value
     if (table, field) == ("events", "event_type"):
         row["event_subtype"] = None  # a subtype cannot belong to an unknown type; keep that rule out of it
+    if _linked_figure(table, field):
+        rows.sync_figures()
     return table, field, f"{field} = {value!r}"
 
 
@@ -645,6 +698,7 @@ def _mutate_required(draw, rows):
 
 _BAD_TYPE = {
     "date": st.sampled_from(["2023-02-30", "2023-13-01", "16/01/2023", "yesterday"]),
+    "datetime": st.sampled_from(["2023-02-30", "2023-01-14T25:00", "16/01/2023 10:00", "yesterday"]),
     "integer": st.sampled_from(["1.5", "many", "12a", "1e3"]),
     "number": st.sampled_from(["north", "48,5", "1.2.3"]),
     "string": st.sampled_from([True, False, ["a", "list"], {"a": "mapping"}]),
@@ -764,6 +818,22 @@ def _mutate_foreign_key(draw, rows):
     return table, field, f"{table}.{field} = {unknown!r}"
 
 
+def _mutate_verification(draw, rows):
+    row = _pick_row(draw, rows, "events")
+    for item in rows["evidence"]:
+        if item["event_id"] == row["event_id"]:
+            item["stance"] = "supports"
+    row["verification"] = "disputed"
+    return "events", "verification", f"{row['event_id']} disputed, with no evidence that contradicts it"
+
+
+def _mutate_evidence_kind(draw, rows):
+    row = _pick_row(draw, rows, "evidence")
+    text = row.get("quote") or row.get("claim")
+    row["quote"], row["claim"] = text, text
+    return "evidence", "quote", "both a quote and a claim"
+
+
 def _mutate_country_code(draw, rows):
     table = draw(st.sampled_from([t for t in RECORD_TABLES if any(f["name"] == "country_iso3" for f in _fields(t))]))
     row = _pick_row(draw, rows, table)
@@ -793,6 +863,8 @@ _MUTATORS: dict[str, Callable[[st.DrawFn, _Rows], tuple[str, str | None, str]]] 
     "casualties-not-latest": _mutate_not_latest,
     "event-without-evidence": _mutate_no_evidence,
     "source-not-cited": _mutate_not_cited,
+    "verification": _mutate_verification,
+    "evidence-kind": _mutate_evidence_kind,
 }
 
 

@@ -392,6 +392,7 @@ class _Cells:
                 text = delimiter.join(value)
             else:
                 what = "a list of text" if field["type"] == "list" else {"string": "text", "integer": "a whole number", "date": "a date as text",
+                                                                          "datetime": "a date or date-time as text",
                                                                           "number": "a number"}.get(field["type"], field["type"])
                 shown = json.dumps(value, ensure_ascii=False)
                 self.problems.append(Problem(self.display, line, key, "type", f"expected {what}, got {shown[:80]}", shown[:200]))
@@ -573,6 +574,7 @@ _FITS = {  # the Arrow types that hold each field type's values
     "integer": lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_string(t) or pa.types.is_large_string(t),
     "number": lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_string(t) or pa.types.is_large_string(t),
     "date": lambda t: pa.types.is_date(t) or pa.types.is_timestamp(t) or pa.types.is_string(t) or pa.types.is_large_string(t),
+    "datetime": lambda t: pa.types.is_date(t) or pa.types.is_timestamp(t) or pa.types.is_string(t) or pa.types.is_large_string(t),
     "list": lambda t: pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_string(t) or pa.types.is_large_string(t),
 }
 

@@ -21,6 +21,7 @@ from conflict_events._catalogue.references import LATEST_FIGURES
 from conflict_events._engine.columnar import DEFAULT_MAX_PROBLEMS, DERIVED, Engine, Part
 from conflict_events._files import folder_files, outside
 from conflict_events._paths import DATASET_DIR
+from conflict_events._timeline import latest_report
 from conflict_events.errors import ConflictEventsError
 from conflict_events.problems import Problem
 from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
@@ -141,8 +142,8 @@ def _read_folder(path: Path, found: _Inputs) -> None:
         found.records[name] += rows
     found.record_events.update(str(row.get("event_id")) for row in tables["events"])
     found.files += sorted({row["_file"] for rows in tables.values() for row in rows} | {p.file for p in found.problems})
-    if (path / "archive").is_dir():
-        found.archives.append(path / "archive")
+    # the archive may be absent (an installed wheel has none): the quote check then says it was skipped
+    found.archives.append(path / "archive")
 
 
 def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = DATASET_DIR, table: str | None = None,
@@ -277,7 +278,7 @@ def _derived(row: dict, children: dict[str, list[dict]]) -> dict:
                if r.get("event_id") == event_id and r.get("source_id") is not None}
     out = {k: v for k, v in row.items() if k not in DERIVED}
     out["source_ids"] = sorted(sources) or None
-    latest = max(reports, key=lambda r: (str(r.get("as_of")), str(r.get("source_id"))), default=None)
+    latest = latest_report(reports)
     for column, report in LATEST_FIGURES.items():
         out[column] = latest.get(report) if latest else None
     return out

@@ -85,33 +85,34 @@ def history(tmp_path_factory):
 
 
 def test_events_added_and_changed_with_casualty_revisions(history):
-    result = ce.diff(history / "releases" / "1.0.0", history / "releases" / "1.1.0")
+    result = ce.diff(history / "releases" / "2.0.0", history / "releases" / "2.1.0")
     assert result.level == "minor"
-    assert result.events["added"] == ["CE000014"]
+    assert result.events["added"] == ["CE000021"]
     assert result.events["removed"] == []
     (change,) = result.events["changed"]
     assert change["event_id"] == "CE000004"
     assert change["fields"] == [
-        {"field": "fatalities_best", "from": 35, "to": 40},
-        {"field": "injured", "from": None, "to": 75},
-        {"field": "missing", "from": 35, "to": 30},
-        {"field": "casualties_as_of", "from": "2023-01-16", "to": "2023-01-17"},
+        {"field": "fatalities_best", "from": 46, "to": 40},
+        {"field": "injured", "from": 81, "to": 75},
+        {"field": "missing", "from": None, "to": 30},
+        {"field": "casualties_as_of", "from": "2023-01-23T12:19:00+00:00", "to": "2023-02-01"},
+        {"field": "casualties_as_of_precision", "from": "minute", "to": "day"},
     ]
     (report,) = change["casualties"]["added"]
-    assert (report["as_of"], report["killed_best"], report["injured"], report["missing"]) == ("2023-01-17", 40, 75, 30)
+    assert (report["as_of"], report["killed_best"], report["injured"], report["missing"]) == ("2023-02-01", 40, 75, 30)
     assert change["casualties"]["removed"] == change["casualties"]["changed"] == []
 
 
 def test_removed_events_name_their_retirement(history):
-    result = ce.diff(history / "releases" / "1.1.0", history / "releases" / "2.0.0")
+    result = ce.diff(history / "releases" / "2.1.0", history / "releases" / "3.0.0")
     assert result.level == "major"
-    assert result.events["removed"] == [{"event_id": "CE000003", "reason": "merged", "successor": "CE000002", "retired_in": "2.0.0", "note": "Test fixture."}]
+    assert result.events["removed"] == [{"event_id": "CE000003", "reason": "merged", "successor": "CE000002", "retired_in": "3.0.0", "note": "Test fixture."}]
     assert result.events["added"] == [] and result.events["changed"] == []
-    assert "  - CE000003: merged into CE000002 (retired in 2.0.0): Test fixture." in result.text()
+    assert "  - CE000003: merged into CE000002 (retired in 3.0.0): Test fixture." in result.text()
 
 
 def test_a_correction_field_by_field(history):
-    result = ce.diff(history / "releases" / "2.0.0", history / "releases" / "2.0.1")
+    result = ce.diff(history / "releases" / "3.0.0", history / "releases" / "3.0.1")
     assert result.level == "patch"
     assert result.events["changed"] == [{"event_id": "CE000010", "fields": [{
         "field": "summary",
@@ -124,7 +125,7 @@ def test_working_records_against_a_release(dataset):
     from conflict_events._paths import RELEASES_DIR
 
     edit(dataset / "events" / "CE000006.yaml", "verification: confirmed", "verification: reported")
-    result = ce.diff(RELEASES_DIR / "1.0.0", dataset)
+    result = ce.diff(RELEASES_DIR / "2.0.0", dataset)
     assert result.b["label"] == f"records in {dataset}"
     assert result.events["changed"] == [{"event_id": "CE000006", "fields": [{"field": "verification", "from": "confirmed", "to": "reported"}]}]
     assert result.events["added"] == result.events["removed"] == []
@@ -153,19 +154,19 @@ def _run(*args):
 
 
 def test_diff_command_text_and_json(history):
-    a, b = history / "releases" / "1.0.0", history / "releases" / "2.0.1"
+    a, b = history / "releases" / "2.0.0", history / "releases" / "3.0.1"
     text = _run("diff", a, b)
     assert text.returncode == 0, text.stderr
     assert "version bump by the data-package-version rules: MAJOR" in text.stdout
-    for line in ("  + CE000014", "  - CE000003: merged into CE000002", "  ~ CE000004", "      fatalities_best: 35 -> 40", "  ~ CE000010"):
+    for line in ("  + CE000021", "  - CE000003: merged into CE000002", "  ~ CE000004", "      fatalities_best: 46 -> 40", "  ~ CE000010"):
         assert line in text.stdout
     as_json = _run("diff", a, b, "--format", "json")
     assert as_json.returncode == 0
     document = json.loads(as_json.stdout)
-    assert (document["from"]["version"], document["to"]["version"], document["level"]) == ("1.0.0", "2.0.1", "major")
-    assert document["events"]["added"] == ["CE000014"]
+    assert (document["from"]["version"], document["to"]["version"], document["level"]) == ("2.0.0", "3.0.1", "major")
+    assert document["events"]["added"] == ["CE000021"]
     assert [e["event_id"] for e in document["events"]["changed"]] == ["CE000004", "CE000010"]
-    assert document["tables"]["casualties"]["added"] == [{"event_id": "CE000004", "as_of": "2023-01-17", "source_id": "article-2023-01-16-belarus-drills-dnipro-strike"}]
+    assert document["tables"]["casualties"]["added"] == [{"event_id": "CE000004", "as_of": "2023-02-01", "source_id": "article-2023-01-16-belarus-drills-dnipro-strike"}]
 
 
 def test_diff_command_errors(tmp_path, dataset):

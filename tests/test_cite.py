@@ -66,9 +66,9 @@ def test_a_release_known_only_to_the_registry_is_cited_without_download(tmp_path
     shutil.copy(history / "releases" / "registry.json", release_copy / "registry.json")
     monkeypatch.setenv("CONFLICT_EVENTS_RELEASES_URL", "http://127.0.0.1:9/")  # nothing listens: a download would fail
     monkeypatch.setenv("CONFLICT_EVENTS_CACHE", str(tmp_path_factory.mktemp("cache")))
-    citation = ce.cite("1.1.0")
-    assert "version 1.1.0" in citation and "released 2026-12-01" in citation
-    assert ce.data.registry.read(release_copy)["1.1.0"]["fingerprint"] in citation
+    citation = ce.cite("2.1.0")
+    assert "version 2.1.0" in citation and "released 2026-12-01" in citation
+    assert ce.data.registry.read(release_copy)["2.1.0"]["fingerprint"] in citation
 
 
 def _run(*args):

@@ -108,10 +108,10 @@ def test_every_shipped_release_has_no_unknown_properties(version):
 
 
 def test_a_new_release_has_no_unknown_properties(tmp_path_factory):
-    """The next release is clean: 1.1.0 to 2.0.1, made by `release` from the package's records in a temporary copy."""
+    """The next release is clean: 2.1.0 to 3.0.1, made by `release` from the package's records in a temporary copy."""
     from tests import _history
 
     history = _history.history(tmp_path_factory)
-    for version in ("1.1.0", "2.0.0", "2.0.1"):
+    for version in ("2.1.0", "3.0.0", "3.0.1"):
         desc = json.loads((history / "releases" / version / "datapackage.json").read_text(encoding="utf-8"))
         assert unknown_properties(desc) == [], version

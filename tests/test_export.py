@@ -65,10 +65,10 @@ def test_a_cell_with_a_line_break_is_quoted_and_a_formula_neutralised(hostile_su
 
 
 def test_dash_writes_csv_and_json_to_standard_output(tmp_path):
-    result = run("export", "--table", "events", "--format", "csv", "-o", "-", cwd=tmp_path)
+    result = run("export", "--table", "events", "--format", "csv", "-o", "-", "--version", "1.0.0", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert [r["event_id"] for r in rows(result.stdout)] == [r["event_id"] for r in RAW_EVENTS]
-    result = run("export", "--table", "actors", "--format", "json", "-o", "-", cwd=tmp_path)
+    result = run("export", "--table", "actors", "--format", "json", "-o", "-", "--version", "1.0.0", cwd=tmp_path)
     actors = pq.read_table(RELEASE / "actors.parquet").to_pylist()
     assert json.loads(result.stdout) == actors
     assert list(tmp_path.iterdir()) == []  # no file named "-"
@@ -87,7 +87,7 @@ def test_files_get_the_mode_the_umask_gives(umask, tmp_path):
     assert run("export", "--table", "events", "--format", "csv", "-o", tmp_path / "events.csv", umask=umask).returncode == 0
     assert run("export", "--all", "-o", tmp_path / "package", umask=umask).returncode == 0
     written = [tmp_path / "events.csv", *(tmp_path / "package").iterdir()]
-    assert len(written) == 1 + len(ce.tables("1.0.0")) + 1
+    assert len(written) == 1 + len(ce.tables("2.0.0")) + 1
     assert {oct(path.stat().st_mode & 0o777) for path in written} == {oct(0o666 & ~umask)}
 
 

@@ -67,7 +67,7 @@ def test_numbers_in_records_are_typed_by_their_field(tmp_path):
     record = RECORD.replace("summary: A gallery example of a statement record.", "summary: 1:30")
     path.write_text(record.replace("weapon: null", "weapon: 0E0"), "utf-8")
     assert ce.validate([path]).valid  # text fields keep the text written, even when YAML calls it a number
-    with_figures = RECORD + "casualties:\n  - {as_of: 2023-01-08, source_id: article-2023-01-16-belarus-drills-dnipro-strike, killed_best: 012}\n"
+    with_figures = RECORD + "casualties:\n  - {as_of: 2023-01-08, as_of_precision: day, source_id: article-2023-01-16-belarus-drills-dnipro-strike, killed_best: 012}\n"
     path.write_text(with_figures, "utf-8")
     assert ce.validate([path]).valid  # 012 is twelve, not octal ten: no sexagesimal or octal readings
     path.write_text(with_figures.replace("killed_best: 012", "killed_best: 0x0c"), "utf-8")

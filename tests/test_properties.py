@@ -301,11 +301,11 @@ def test_a_package_without_casualty_reports_is_valid():
     rows = ces.Dataset(
         actors=({"actor_id": "RUS", "name": "Russia", "actor_type": "state", "country_iso3": "RUS", "parent_id": None, "note": None},),
         sources=({"source_id": "s1", "source_type": "article", "title": "T", "publisher": None, "url": None,
-                  "published": datetime.date(2023, 1, 16), "language": "en", "archived_sha256": None, "note": None},),
+                  "published": datetime.date(2023, 1, 16), "published_precision": "day", "language": "en", "archived_sha256": None, "note": None},),
         events=({"event_id": "CE000001", "event_type": "statement", "event_subtype": None, "start_date": datetime.date(2023, 1, 16),
                  "end_date": datetime.date(2023, 1, 16), "date_precision": "day", "date_note": None, "country_iso3": "RUS", "admin1": None,
                  "location": None, "latitude": None, "longitude": None, "geo_precision": "country", "geo_note": None,
                  "actor1_id": "RUS", "actor2_id": None, "weapon": None, "verification": "reported", "summary": "S.",
-                 "evidence": [{"source_id": "s1", "quote": "Q", "attributed_to": None, "note": None}], "casualties": [], "equipment": []},),
+                 "evidence": [{"source_id": "s1", "quote": None, "claim": "Q", "locator": None, "attributed_to": None, "stance": "supports", "note": None}], "casualties": [], "equipment": []},),
     )
     assert check_tables(rows.frames()) == []

@@ -15,7 +15,7 @@ from conflict_events.release import LOCK_NAME, ReleaseError, write_atomic
 from tests._history import add_event_and_casualty_report, copy_workspace, make
 from tests.conftest import REPO
 
-#: Runs `release 1.1.0` in a workspace and dies (os._exit, so no cleanup runs) at one step.
+#: Runs `release 2.1.0` in a workspace and dies (os._exit, so no cleanup runs) at one step.
 CRASH = r"""
 import os, sys
 from pathlib import Path
@@ -27,13 +27,13 @@ else:  # "registry": the folder is in place, the registry not written; "changelo
     real = release.write_atomic
     names = {"registry": "registry.json", "changelog": "CHANGELOG.md"}
     release.write_atomic = lambda path, text: os._exit(9) if Path(path).name == names[step] else real(path, text)
-release.release("1.1.0", root / "dataset", root / "releases", "2026-12-01", changelog=root / "CHANGELOG.md", citation=root / "CITATION.cff")
+release.release("2.1.0", root / "dataset", root / "releases", "2026-12-01", changelog=root / "CHANGELOG.md", citation=root / "CITATION.cff")
 """
 
 
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
-    """A workspace with a change worth 1.1.0, whose releases folder is the one load() reads."""
+    """A workspace with a change worth 2.1.0, whose releases folder is the one load() reads."""
     root = copy_workspace(tmp_path / "work")
     add_event_and_casualty_report(root / "dataset")
     monkeypatch.setattr(_paths, "RELEASES_DIR", root / "releases")
@@ -57,26 +57,26 @@ def test_a_crash_before_the_registry_is_written_leaves_the_releases_as_they_were
     left = sorted(p.name for p in (workspace / "releases").iterdir())
     assert any(".staging-" in name for name in left)  # what the crash left behind
     if step == "registry":
-        assert (workspace / "releases" / "1.1.0" / "datapackage.json").is_file()
-    assert _registered(workspace) == ["1.0.0"]
-    assert ce.versions() == ["1.0.0"]
+        assert (workspace / "releases" / "2.1.0" / "datapackage.json").is_file()
+    assert _registered(workspace) == ["1.0.0", "2.0.0"]
+    assert ce.versions() == ["1.0.0", "2.0.0"]
     events = ce.load()
-    assert (events.attrs["version"], len(events)) == ("1.0.0", 13)
-    assert "version 1.0.0" in ce.cite()
+    assert (events.attrs["version"], len(events)) == ("2.0.0", 20)
+    assert "version 2.0.0" in ce.cite()
 
-    make(workspace, "1.1.0")  # the next release clears what the crash left, and succeeds
-    assert sorted(p.name for p in (workspace / "releases").iterdir()) == ["1.0.0", "1.1.0", "registry.json"]
-    assert _registered(workspace) == ["1.0.0", "1.1.0"]
-    assert len(ce.load(version="1.1.0")) == 14
+    make(workspace, "2.1.0")  # the next release clears what the crash left, and succeeds
+    assert sorted(p.name for p in (workspace / "releases").iterdir()) == ["1.0.0", "2.0.0", "2.1.0", "registry.json"]
+    assert _registered(workspace) == ["1.0.0", "2.0.0", "2.1.0"]
+    assert len(ce.load(version="2.1.0")) == 21
 
 
 def test_a_crash_after_the_registry_is_written_leaves_a_complete_release(workspace):
     changelog = (workspace / "CHANGELOG.md").read_bytes()
     _crash(workspace, "changelog")
-    assert _registered(workspace) == ["1.0.0", "1.1.0"]
+    assert _registered(workspace) == ["1.0.0", "2.0.0", "2.1.0"]
     events = ce.load()
-    assert (events.attrs["version"], len(events)) == ("1.1.0", 14)
-    assert "version 1.1.0" in ce.cite()
+    assert (events.attrs["version"], len(events)) == ("2.1.0", 21)
+    assert "version 2.1.0" in ce.cite()
     assert (workspace / "CHANGELOG.md").read_bytes() == changelog  # the one thing the crash cost
 
 
@@ -90,8 +90,8 @@ def test_an_error_before_the_registry_is_written_takes_the_release_back(workspac
 
     monkeypatch.setattr(module, "write_atomic", fail)
     with pytest.raises(OSError, match="No space left"):
-        make(workspace, "1.1.0")
-    assert sorted(p.name for p in (workspace / "releases").iterdir()) == ["1.0.0", "registry.json"]
+        make(workspace, "2.1.0")
+    assert sorted(p.name for p in (workspace / "releases").iterdir()) == ["1.0.0", "2.0.0", "registry.json"]
     assert (workspace / "releases" / "registry.json").read_bytes() == registry
 
 
@@ -107,16 +107,16 @@ def test_a_second_release_while_one_runs_is_refused(workspace):
     handle = _hold_lock(releases)
     try:
         with pytest.raises(ReleaseError, match=r"another release is running in .* \(process 4242\): it holds .*\.release\.lock"):
-            make(workspace, "1.1.0")
-        command = [sys.executable, "-m", "conflict_events", "release", "1.1.0", "--dataset", workspace / "dataset", "--releases", releases,
+            make(workspace, "2.1.0")
+        command = [sys.executable, "-m", "conflict_events", "release", "2.1.0", "--dataset", workspace / "dataset", "--releases", releases,
                    "--changelog", workspace / "CHANGELOG.md", "--citation", workspace / "CITATION.cff", "--created", "2026-12-01"]
         refused = subprocess.run(list(map(str, command)), capture_output=True, text=True, timeout=120)
         assert refused.returncode == 1 and "another release is running" in refused.stderr and "Traceback" not in refused.stderr
-        assert _registered(workspace) == ["1.0.0"] and not (releases / "1.1.0").exists()
+        assert _registered(workspace) == ["1.0.0", "2.0.0"] and not (releases / "2.1.0").exists()
     finally:
         os.close(handle)
-    make(workspace, "1.1.0")  # the lock is free again
-    assert _registered(workspace) == ["1.0.0", "1.1.0"]
+    make(workspace, "2.1.0")  # the lock is free again
+    assert _registered(workspace) == ["1.0.0", "2.0.0", "2.1.0"]
     assert not (releases / LOCK_NAME).exists()
 
 
@@ -124,7 +124,7 @@ def test_a_second_release_while_one_runs_is_refused(workspace):
 def test_a_release_honours_the_umask(workspace, umask):
     previous = os.umask(umask)
     try:
-        folder = make(workspace, "1.1.0")
+        folder = make(workspace, "2.1.0")
     finally:
         os.umask(previous)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask

@@ -44,10 +44,10 @@ def serve():
 
 @pytest.fixture
 def remote(history, release_copy, tmp_path, monkeypatch):
-    """The package knows 1.0.0 to 2.0.1 from its registry but ships only 1.0.0; the others are published in ``site``."""
+    """The package knows 1.0.0 to 3.0.1 from its registry but ships only 1.0.0 and 2.0.0; the others are published in ``site``."""
     shutil.copy(history / "releases" / "registry.json", release_copy / "registry.json")
     site = tmp_path / "site"
-    for version in ("1.1.0", "2.0.0", "2.0.1"):
+    for version in ("2.1.0", "3.0.0", "3.0.1"):
         shutil.copytree(history / "releases" / version, site / "releases" / version)
     cache = tmp_path / "cache"
     monkeypatch.setenv(CACHE_VARIABLE, str(cache))
@@ -57,47 +57,47 @@ def remote(history, release_copy, tmp_path, monkeypatch):
 
 
 def test_versions_lists_bundled_and_registered_releases(remote):
-    assert data.bundled_versions() == ["1.0.0"]
-    assert ce.versions() == ["1.0.0", "1.1.0", "2.0.0", "2.0.1"]
+    assert data.bundled_versions() == ["1.0.0", "2.0.0"]
+    assert ce.versions() == ["1.0.0", "2.0.0", "2.1.0", "3.0.0", "3.0.1"]
 
 
 def test_load_downloads_verifies_and_caches_a_release(remote, serve, history, monkeypatch):
     site, cache = remote
     server, url = serve(site)
     monkeypatch.setenv(URL_VARIABLE, url)
-    events = ce.load(version="1.1.0")
-    assert events.attrs["version"] == "1.1.0"
-    assert "CE000014" in set(events["event_id"])
+    events = ce.load(version="2.1.0")
+    assert events.attrs["version"] == "2.1.0"
+    assert "CE000021" in set(events["event_id"])
     dnipro = events.set_index("event_id").loc["CE000004"]
     assert (dnipro["fatalities_best"], dnipro["injured"], dnipro["missing"]) == (40, 75, 30)
-    cached = {p.name: p.read_bytes() for p in (cache / "1.1.0").iterdir()}
-    assert cached == {p.name: p.read_bytes() for p in (history / "releases" / "1.1.0").iterdir()}
-    assert sorted(p.name for p in cache.iterdir()) == ["1.1.0"]  # nothing else: no partial downloads
+    cached = {p.name: p.read_bytes() for p in (cache / "2.1.0").iterdir()}
+    assert cached == {p.name: p.read_bytes() for p in (history / "releases" / "2.1.0").iterdir()}
+    assert sorted(p.name for p in cache.iterdir()) == ["2.1.0"]  # nothing else: no partial downloads
     server.shutdown()  # offline from here: the cache serves
-    again = ce.load("casualties", version="1.1.0")
-    assert len(again) == 2 and again.attrs["fingerprint"] == events.attrs["fingerprint"]
+    again = ce.load("casualties", version="2.1.0")
+    assert len(again) == 30 and again.attrs["fingerprint"] == events.attrs["fingerprint"]
 
 
 def test_a_corrupted_download_is_rejected_and_nothing_is_cached(remote, serve, monkeypatch):
     site, cache = remote
-    path = site / "releases" / "2.0.0" / "events.parquet"
+    path = site / "releases" / "3.0.0" / "events.parquet"
     damaged = bytearray(path.read_bytes())
     damaged[len(damaged) // 2] ^= 0xFF
     path.write_bytes(bytes(damaged))
     _, url = serve(site)
     monkeypatch.setenv(URL_VARIABLE, url)
-    with pytest.raises(IntegrityError, match=r"release 2.0.0: events.parquet downloaded from .* does not match the registry"):
-        ce.load(version="2.0.0")
+    with pytest.raises(IntegrityError, match=r"release 3.0.0: events.parquet downloaded from .* does not match the registry"):
+        ce.load(version="3.0.0")
     assert not cache.exists() or list(cache.iterdir()) == []
 
 
 def test_a_missing_file_on_the_server_is_a_clear_error(remote, serve, monkeypatch):
     site, cache = remote
-    (site / "releases" / "2.0.1" / "retired.parquet").unlink()
+    (site / "releases" / "3.0.1" / "retired.parquet").unlink()
     _, url = serve(site)
     monkeypatch.setenv(URL_VARIABLE, url)
-    with pytest.raises(DownloadError, match="cannot download release 2.0.1") as caught:
-        ce.load(version="2.0.1")
+    with pytest.raises(DownloadError, match="cannot download release 3.0.1") as caught:
+        ce.load(version="3.0.1")
     assert "404" in str(caught.value)
     assert list(cache.iterdir()) == []
 
@@ -109,10 +109,10 @@ def test_without_network_the_error_names_the_version_and_the_cache(remote, monke
         port = probe.getsockname()[1]
     monkeypatch.setenv(URL_VARIABLE, f"http://127.0.0.1:{port}/releases/")
     with pytest.raises(DownloadError) as caught:
-        ce.load(version="2.0.1")
+        ce.load(version="3.0.1")
     message = str(caught.value)
-    assert "release 2.0.1" in message and str(cache / "2.0.1") in message and f"127.0.0.1:{port}" in message
-    assert not (cache / "2.0.1").exists()
+    assert "release 3.0.1" in message and str(cache / "3.0.1") in message and f"127.0.0.1:{port}" in message
+    assert not (cache / "3.0.1").exists()
     assert len(ce.load(version="1.0.0")) == 13  # the bundled release needs no network
 
 
@@ -120,12 +120,12 @@ def test_a_tampered_cache_is_refused(remote, serve, monkeypatch):
     site, cache = remote
     _, url = serve(site)
     monkeypatch.setenv(URL_VARIABLE, url)
-    ce.load("actors", version="2.0.1")
+    ce.load("actors", version="3.0.1")
     monkeypatch.setattr(data, "_verified", set())  # a new process
-    path = cache / "2.0.1" / "datapackage.json"
-    path.write_text(path.read_text(encoding="utf-8").replace('"2.0.1"', '"2.0.2"'), encoding="utf-8")
+    path = cache / "3.0.1" / "datapackage.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"3.0.1"', '"2.0.2"'), encoding="utf-8")
     with pytest.raises(IntegrityError, match="delete the cached copy"):
-        ce.load(version="2.0.1")
+        ce.load(version="3.0.1")
 
 
 def test_the_url_template(monkeypatch):
@@ -232,7 +232,7 @@ def test_a_slow_or_oversized_download_is_cut_off_and_nothing_is_cached(remote, s
     monkeypatch.setenv(URL_VARIABLE, serve_with(handler))
     started = time.monotonic()
     with pytest.raises(DownloadError, match=reason):
-        ce.load(version="2.0.1")
+        ce.load(version="3.0.1")
     assert time.monotonic() - started < 5
     assert list(cache.iterdir()) == []  # no partial file, no staging folder
 
@@ -255,14 +255,14 @@ def test_a_download_killed_outright_is_cleared_by_the_next_and_files_honour_the_
     monkeypatch.setenv(URL_VARIABLE, url)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    left = cache / f".1.1.0.partial.staging-{gone.pid}-0123abcd"
+    left = cache / f".2.1.0.partial.staging-{gone.pid}-0123abcd"
     left.mkdir(parents=True)
     (left / "events.parquet").write_bytes(b"PAR1 half")
     previous = os.umask(0o027)
     try:
-        ce.load(version="1.1.0")
+        ce.load(version="2.1.0")
     finally:
         os.umask(previous)
-    assert sorted(p.name for p in cache.iterdir()) == ["1.1.0"]
-    assert stat.S_IMODE((cache / "1.1.0").stat().st_mode) == 0o750
-    assert {stat.S_IMODE(p.stat().st_mode) for p in (cache / "1.1.0").iterdir()} == {0o640}
+    assert sorted(p.name for p in cache.iterdir()) == ["2.1.0"]
+    assert stat.S_IMODE((cache / "2.1.0").stat().st_mode) == 0o750
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (cache / "2.1.0").iterdir()} == {0o640}

@@ -15,7 +15,7 @@ def _only(report, rule):
 CASES = [
     # (file, old text, new text, rule, field, line)
     ("CE000001.yaml", "end_date: 2023-02-01", "end_date: 2023-01-10", "end-before-start", "end_date", 5),
-    ("CE000004.yaml", "killed_low: null", "killed_low: 40", "fatalities-order", "killed_best", None),
+    ("CE000004.yaml", "killed_low: null\n    killed_best: 35", "killed_low: 40\n    killed_best: 35", "fatalities-order", "killed_best", None),
     ("CE000004.yaml", "longitude: 35.04066", "longitude: -35.04066", "coordinates-outside-country", "latitude", 14),
     ("CE000011.yaml", "event_subtype: denial", "event_subtype: missile", "subtype-mismatch", "event_subtype", 3),
     ("CE000009.yaml", "country_iso3: BLR", "country_iso3: XYZ", "country-code", "country_iso3", 8),
@@ -66,15 +66,19 @@ def test_a_later_report_updates_the_event(dataset):
     edit(
         dataset / "events" / "CE000004.yaml",
         "casualties:\n",
-        "casualties:\n  - {as_of: 2023-01-17, source_id: article-2023-01-16-belarus-drills-dnipro-strike, "
-        "reported_by: UKR-REZNICHENKO, killed_best: 40, missing: 30, note: a test report}\n",
+        "casualties:\n  - {as_of: 2023-02-01, as_of_precision: day, source_id: article-2023-01-16-belarus-drills-dnipro-strike, "
+        "reported_by: UKR-REZNICHENKO, killed_best: 47, missing: 30, note: a test report}\n"
+        "  - {as_of: '2023-02-01T22:00:00+02:00', as_of_precision: minute, source_id: nv-2023-01-17-dnipro, "
+        "reported_by: UKR-REZNICHENKO, killed_best: 48, note: a test report made the same day at 20:00 UTC}\n",
     )
     from conflict_events.build import compile_records
 
     events = compile_records(dataset)["events"].set_index("event_id")
-    assert events.loc["CE000004", "fatalities_best"] == 40
+    # a report known only to the day counts from the end of it: after the one timed at 20:00 UTC that day
+    assert events.loc["CE000004", "fatalities_best"] == 47
     assert events.loc["CE000004", "missing"] == 30
-    assert str(events.loc["CE000004", "casualties_as_of"].date()) == "2023-01-17"
+    assert str(events.loc["CE000004", "casualties_as_of"]) == "2023-02-01 00:00:00+00:00"
+    assert events.loc["CE000004", "casualties_as_of_precision"] == "day"
 
 
 def test_every_problem_is_reported_in_one_run(dataset):

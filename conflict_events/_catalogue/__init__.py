@@ -12,6 +12,7 @@ The rules are grouped by what they look at, one module each::
     rows         several cells of one row
     tables       rows of one table against each other (keys, near-duplicates)
     references   rows against other tables (foreign keys, evidence, figures)
+    verification the evidence against what it can carry (its kind, the verification level)
     sources      evidence against the archived source texts
 
 Checks are narwhals expressions, so that one definition runs on polars
@@ -23,6 +24,6 @@ from __future__ import annotations
 from conflict_events._catalogue._rule import CATEGORIES, RULES, Rule, register, rules_for
 
 # the modules register their rules on import, in this order (the order of the docs)
-from conflict_events._catalogue import files, fields, rows, tables, references, sources  # noqa: E402,F401  isort: skip
+from conflict_events._catalogue import files, fields, rows, tables, references, verification, sources  # noqa: E402,F401  isort: skip
 
 __all__ = ["CATEGORIES", "RULES", "Rule", "register", "rules_for"]

@@ -34,7 +34,9 @@ class Rule:
       ``columns``, true where broken; the problem is reported on ``field``;
     - table and reference: ``check(frame, related)`` takes the table's rows
       (a polars DataFrame) and the other tables, and gives a boolean Series,
-      true where broken; ``needs`` names the tables it cannot run without;
+      true where broken; ``needs`` names the tables it cannot run without,
+      and ``uses`` the (table, column) pairs it reads from them and from its
+      own table (so that an engine keeps those columns);
     - file and source rules are raised where the files are read.
 
     ``example`` (``{table: {column: raw text}}``) is a change that breaks the

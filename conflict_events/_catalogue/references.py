@@ -24,6 +24,7 @@ LATEST_FIGURES = {
     "injured": "injured",
     "missing": "missing",
     "casualties_as_of": "as_of",
+    "casualties_as_of_precision": "as_of_precision",
 }
 
 
@@ -109,13 +110,11 @@ register(Rule(
 
 
 def _not_latest(frame: Any, related: dict[str, Any], table: str) -> dict[str, Any]:
-    reports = related["casualties"]
-    latest = (
-        reports.select("event_id", "as_of", "source_id", *set(LATEST_FIGURES.values()) - {"as_of"})
-        .filter(~nw.col("event_id").is_null())
-        .sort(["event_id", "as_of", "source_id"], nulls_last=False)
-        .filter(nw.col("event_id").is_last_distinct())
-        .select("event_id", *[nw.col(report).alias(f"_latest_{column}") for column, report in LATEST_FIGURES.items()])
+    from conflict_events._timeline import latest_reports
+
+    reports = related["casualties"].select("event_id", "source_id", *LATEST_FIGURES.values())
+    latest = nw.from_native(latest_reports(reports.to_native()), eager_only=True).select(
+        "event_id", *[nw.col(report).alias(f"_latest_{column}") for column, report in LATEST_FIGURES.items()]
     )
     joined = frame.select("_row", "event_id", *LATEST_FIGURES).join(latest, on="event_id", how="left")
     differs = nw.lit(False)

@@ -325,6 +325,7 @@ class Engine:
         sources = tables.get("sources")
         if sources is None:
             return
+        absent: set[str] = set()
         for archive in dict.fromkeys(Path(a) for a in archives):
             for row in sources.to_dicts():
                 source_id = row["source_id"]
@@ -336,6 +337,8 @@ class Engine:
                     self.findings.add(error.problem)
                     continue
                 if data is None:
+                    if row["archived_sha256"] is not None:
+                        absent.add(source_id)
                     continue
                 actual = hashlib.sha256(data).hexdigest()
                 if row["archived_sha256"] is not None and actual != row["archived_sha256"]:
@@ -345,6 +348,18 @@ class Engine:
                                                         row["archived_sha256"], {"actual": actual}))
                     continue
                 self.texts[source_id] = data.decode("utf-8", errors="replace")
+        absent -= set(self.texts)
+        if absent:
+            quoted = {
+                str(s) for part in self.parts if part.table == "evidence" and part.given and "quote" in part.frame.columns
+                for s in part.frame.filter(pl.col("quote").is_not_null())["source_id"].unique().to_list()
+            }
+            if quoted & absent:
+                self.skipped["quote-not-in-source"] = (
+                    f"the archived texts of {len(quoted & absent)} quoted source(s) ({', '.join(sorted(quoted & absent)[:3])}"
+                    f"{', ...' if len(quoted & absent) > 3 else ''}) are not here: archived source texts are third-party texts, left out of "
+                    "the wheel and the releases, which carry only their sha256; run validate in a source checkout to check the quotes"
+                )
         for index, part in enumerate(self.parts):
             if part.table != "evidence" or not part.given or not self.texts or "quote" not in part.frame.columns:
                 continue

@@ -200,7 +200,9 @@ def _date(value: Any) -> str:
     if _missing(value):
         return ""
     stamp = pd.Timestamp(value)
-    return f"{stamp:%Y-%m-%d %H:%M}" if (stamp.hour, stamp.minute) != (0, 0) else f"{stamp:%Y-%m-%d}"
+    if (stamp.hour, stamp.minute) == (0, 0):
+        return f"{stamp:%Y-%m-%d}"
+    return f"{stamp:%Y-%m-%d %H:%M}" + (" UTC" if stamp.tzinfo is not None else "")
 
 
 def _number(value: Any) -> str:
