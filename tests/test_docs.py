@@ -36,10 +36,7 @@ SKIP = re.compile(r"<!--\s*docs-test:\s*skip\s*\((?P<reason>[^)]*)\)\s*-->")
 #: README blocks that need a marker the README does not have yet (proposed in the README's next edit):
 #: a substring of the block -> why it cannot run from a temporary folder. Drop an entry once the README
 #: marks its block with <!-- docs-test: skip (...) --> or makes it runnable.
-README_PENDING = {
-    'related={"evidence": evidence}': "a fragment: `evidence` is a frame the reader's pipeline built",
-    'ce.diff("1.0.0", "dataset")': "needs a checkout: `dataset` is the records folder of a clone",
-}
+README_PENDING: dict[str, str] = {}
 
 
 # --- generated pages ---------------------------------------------------------------------------
