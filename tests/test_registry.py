@@ -70,14 +70,14 @@ def test_a_changed_datapackage_json_is_refused(release_copy):
     path = release_copy / "1.0.0" / "datapackage.json"
     path.write_text(path.read_text(encoding="utf-8").replace('"created": "2026-11-27T00:00:00Z"', '"created": "2026-11-28T00:00:00Z"'), encoding="utf-8")
     with pytest.raises(IntegrityError, match=r"datapackage.json does not match the registry of releases"):
-        ce.load()
+        ce.load(version="1.0.0")
     with pytest.raises(IntegrityError):
-        ce.tables()
+        ce.tables("1.0.0")
 
 
 def test_a_release_missing_from_the_registry_is_refused(release_copy):
     shutil.copytree(release_copy / "1.0.0", release_copy / "1.0.1")
-    assert ce.versions() == ["1.0.0"]  # a folder the registry does not list is not a release (an interrupted `release`)
+    assert ce.versions() == ["1.0.0", "2.0.0"]  # a folder the registry does not list is not a release (an interrupted `release`)
     with pytest.raises(IntegrityError, match="release 1.0.1 .* is not in the registry"):
         ce.load(version="1.0.1")
     assert ce.load().attrs["version"] == "1.0.0"
@@ -110,16 +110,16 @@ def _flip_last_byte_of_the_footer(data):
 
 def test_a_data_file_changed_with_its_descriptor_is_refused(release_copy):
     _forge(release_copy, "events.parquet", _flip_last_byte_of_the_footer)
-    assert ce.tables()[0] == "events"  # the descriptor itself now agrees with the registry
+    assert ce.tables("1.0.0")[0] == "events"  # the descriptor itself now agrees with the registry
     with pytest.raises(IntegrityError, match=r"events.parquet does not match its release in the registry of releases: expected 19098 bytes"):
-        ce.load()
-    assert len(ce.load("actors")) > 0  # the other files are as released
+        ce.load(version="1.0.0")
+    assert len(ce.load("actors", version="1.0.0")) > 0  # the other files are as released
 
 
 def test_a_data_file_of_the_same_size_changed_with_its_descriptor_is_refused(release_copy):
     _forge(release_copy, "sources.parquet", lambda data: data.__setitem__(len(data) // 2, data[len(data) // 2] ^ 0xFF))
     with pytest.raises(IntegrityError, match=r"sources.parquet does not match its release in the registry"):
-        ce.load("sources")
+        ce.load("sources", version="1.0.0")
 
 
 def test_cite_refuses_a_release_whose_files_changed(release_copy):
@@ -134,8 +134,8 @@ def test_each_file_is_checked_once_per_process(release_copy, monkeypatch):
     checked = []
     real = data.verify_file
     monkeypatch.setattr(data, "verify_file", lambda path, *args: (checked.append(path.name), real(path, *args)))
-    ce.load()
-    ce.load(columns=["event_id"])
+    ce.load(version="1.0.0")
+    ce.load(columns=["event_id"], version="1.0.0")
     ce.cite("1.0.0")
     assert sorted(checked) == sorted(p.name for p in (release_copy / "1.0.0").iterdir() if p.suffix == ".parquet")
 
@@ -148,7 +148,7 @@ def test_a_released_file_replaced_by_a_fifo_is_refused_without_hanging(release_c
     path.unlink()
     os.mkfifo(path)
     with pytest.raises(IntegrityError, match="events.parquet is not a regular file"):
-        ce.load()
+        ce.load(version="1.0.0")
 
 
 def test_a_malformed_registry_is_a_clear_error(release_copy):
