@@ -1,19 +1,27 @@
-"""Synthetic events tables for the benchmarks: valid, or with a known number of each corruption.
+"""Synthetic table files for the benchmarks: bulk contributions, and events tables with known corruptions.
 
-    python bench/generate.py                           # 10k, 100k and 1M rows, valid and corrupt
-    python bench/generate.py --rows 1000000 --kinds corrupt   # bench/data/events-1000000-corrupt.csv (+ .json)
+    python bench/generate.py                                  # contributions of 900,000 rows, valid and all-bad
+    python bench/generate.py --rows 100000 --kinds valid      # bench/data/contribution-100000-valid/
+    python bench/generate.py --rows 100000 --kinds corrupt    # bench/data/events-100000-corrupt.csv (+ .json)
+
+A contribution (``contribution-ROWS-KIND/``) is the way a bulk import
+arrives: ``events.csv`` with ROWS new events (ids from CE100000, so 900,000
+is the most), ``evidence.csv`` with one row per event, quoting one of five
+new sources, and ``sources.csv`` with those sources (none has an archived
+text). ``valid``: every rule holds. ``bad``: every event breaks the id
+pattern and every odd row repeats the type, place and dates of the row
+before it. ``meta.json`` gives the expected count of each rule.
 
 Every value comes from the descriptor (conflict_events.schema): codes from
 the vocabularies, coordinates inside the country's bounding box
-(conflict_events._catalogue.rows.country_box), subtypes under their type, actor and
-source ids from the package's own records (which ``validate`` checks
-references against). Figures are left empty, as new events without a
-casualties table must have them.
+(conflict_events._catalogue.rows.country_box), subtypes under their type, actor
+ids from the package's own records. Figures are left empty, as new events
+without a casualties table must have them.
 
-A corrupt file breaks exactly one rule in each corrupted row, the same
-number of rows per kind; the sidecar JSON records the kinds, their counts
-and the CSV line of every corrupted row (the header is line 1). Rows are
-written in chunks, so memory stays flat at any size.
+A corrupt events file (``--kinds corrupt``) breaks exactly one rule in each
+corrupted row, the same number of rows per kind; the sidecar JSON records
+the kinds, their counts and the CSV line of every corrupted row (the header
+is line 1). Rows are written in chunks, so memory stays flat at any size.
 """
 
 from __future__ import annotations
@@ -212,6 +220,92 @@ def generate(rows: int, valid: bool = False, seed: int = 20230116, folder: Path 
     return path, sidecar
 
 
+#: event ids of a contribution start here, past the package's own (CE000001..), so that the
+#: largest contribution, 900,000 events, ends at CE999999 inside the six-digit pattern
+FIRST_ID = 100_000
+#: how many new sources a contribution adds (in its sources.csv): its evidence cites these,
+#: which have no archived text (an archived text would make every quote a substring search)
+NEW_SOURCES = 5
+
+
+def _sources(count: int) -> dict[str, list]:
+    ids = [f"bench-report-{i + 1}" for i in range(count)]
+    return {
+        "source_id": ids,
+        "source_type": ["report"] * count,
+        "title": [f"Synthetic situation report {i + 1}" for i in range(count)],
+        "publisher": ["Bench Monitoring Mission"] * count,
+        "url": [f"https://example.org/reports/{i + 1}" for i in range(count)],
+        "published": [f"2024-0{1 + i % 9}-15" for i in range(count)],
+        "language": ["en"] * count,
+        "archived_sha256": [None] * count,
+        "note": [None] * count,
+    }
+
+
+def contribution_dir(rows: int, kind: str, folder: Path = DATA_DIR) -> Path:
+    return folder / f"contribution-{rows}-{kind}"
+
+
+def generate_contribution(rows: int, kind: str = "valid", seed: int = 20230116, folder: Path = DATA_DIR) -> Path:
+    """A bulk contribution: ``events.csv``, ``evidence.csv`` (one row per event) and ``sources.csv``.
+
+    ``valid``: every row passes. ``bad``: every event breaks the id pattern
+    (``CE123456X``) and every odd row repeats the type, place and dates of the
+    row before it (a near-duplicate); the evidence cites those ids, so that
+    nothing else breaks. The folder's ``meta.json`` gives the expected count of
+    each rule.
+    """
+    if kind not in ("valid", "bad"):
+        raise ValueError(kind)
+    if rows > 1_000_000 - FIRST_ID:
+        raise ValueError(f"event ids have six digits and start at CE{FIRST_ID:06d}: at most {1_000_000 - FIRST_ID:,} rows")
+    out = contribution_dir(rows, kind, folder)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = _context()
+    sources = _sources(NEW_SOURCES)
+    ctx["sources"] = sources["source_id"]  # the events cite the new sources, as their evidence does
+    pacsv.write_csv(pa.table({k: pa.array(v, type=pa.string()) for k, v in sources.items()}), out / "sources.csv")
+    fields = ctx["fields"]
+    event_schema = pa.schema([(f, pa.string()) for f in fields])
+    evidence_fields = ["event_id", "source_id", "quote", "attributed_to", "note"]
+    evidence_schema = pa.schema([(f, pa.string()) for f in evidence_fields])
+    near_key = ("event_type", "event_subtype", "country_iso3", "location", "latitude", "longitude", "start_date", "end_date")
+    with pacsv.CSVWriter(out / "events.csv", event_schema) as events, pacsv.CSVWriter(out / "evidence.csv", evidence_schema) as evidence:
+        for start in range(0, rows, CHUNK):
+            size = min(CHUNK, rows - start)
+            rng = np.random.default_rng([seed, start])
+            cols = _chunk(ctx, FIRST_ID + start, size, rng)
+            if kind == "bad":
+                cols["event_id"] = np.char.add(cols["event_id"].astype(str), "X").astype(object)
+                for name in near_key:  # odd rows take the place and dates of the even row before them
+                    cols[name][1::2] = cols[name][0:-1:2][: len(cols[name][1::2])]
+            events.write_table(pa.table({f: pa.array(cols[f], type=pa.string()) for f in fields}, schema=event_schema))
+            numbers = np.arange(FIRST_ID + start, FIRST_ID + start + size).astype(str)
+            quote = np.char.add(np.char.add("Witnesses reported the incident numbered ", numbers), " near the named place.")
+            actors = np.array(ctx["actors"] + [None], dtype=object)
+            evidence.write_table(pa.table({
+                "event_id": pa.array(cols["event_id"], type=pa.string()),
+                "source_id": pa.array(cols["source_ids"], type=pa.string()),  # one source per event: its source_ids
+                "quote": pa.array(quote.astype(object), type=pa.string()),
+                "attributed_to": pa.array(actors[rng.integers(0, len(actors), size)], type=pa.string()),
+                "note": pa.array(np.full(size, None, dtype=object), type=pa.string()),
+            }, schema=evidence_schema))
+    expected = {} if kind == "valid" else {"pattern": rows, "near-duplicate": rows // 2}
+    meta = {"rows": rows, "kind": kind, "seed": seed, "first_id": f"CE{FIRST_ID:06d}", "sources": sources["source_id"],
+            "files": ["events.csv", "evidence.csv", "sources.csv"], "expected": expected}
+    (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+def ensure_contribution(rows: int, kind: str = "valid", folder: Path = DATA_DIR) -> Path:
+    """The contribution folder of this size and kind, generated if it is not there yet."""
+    out = contribution_dir(rows, kind, folder)
+    if (out / "meta.json").is_file():
+        return out
+    return generate_contribution(rows, kind, folder=folder)
+
+
 def ensure(rows: int, valid: bool = False, folder: Path = DATA_DIR) -> tuple[Path, Path]:
     """The data file of this size and kind, generated if it is not there yet."""
     name = f"events-{rows}-{'valid' if valid else 'corrupt'}"
@@ -223,15 +317,21 @@ def ensure(rows: int, valid: bool = False, folder: Path = DATA_DIR) -> tuple[Pat
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--kinds", nargs="+", choices=("valid", "corrupt"), default=["valid", "corrupt"])
+    parser.add_argument("--rows", type=int, nargs="+", default=[900_000])
+    parser.add_argument("--kinds", nargs="+", choices=("valid", "bad", "corrupt"), default=["valid", "bad"],
+                        help="contributions (valid, bad) or a lone events file with known corruptions (corrupt)")
     parser.add_argument("--seed", type=int, default=20230116)
     args = parser.parse_args(argv)
     for rows in args.rows:
         for kind in args.kinds:
             began = time.perf_counter()
-            path, sidecar = generate(rows, kind == "valid", args.seed)
-            print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, {rows:,} rows) and {sidecar.name} in {time.perf_counter() - began:.1f} s")
+            if kind == "corrupt":
+                path, sidecar = generate(rows, False, args.seed)
+                print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, {rows:,} rows) and {sidecar.name} in {time.perf_counter() - began:.1f} s")
+            else:
+                folder = generate_contribution(rows, kind, args.seed)
+                size = sum(f.stat().st_size for f in folder.glob("*.csv")) / 1e6
+                print(f"{folder}/ ({size:.1f} MB, {rows:,} events and evidence rows) in {time.perf_counter() - began:.1f} s")
     return 0
 
 

@@ -21,7 +21,7 @@ from conflict_events._catalogue.references import LATEST_FIGURES
 
 #: events columns that the build derives from the nested entries of a record
 DERIVED = (*LATEST_FIGURES, "source_ids")
-RECORD_TABLES = ("events", "actors", "sources", "evidence", "casualties", "equipment", "retired")
+RECORD_TABLES = tuple(_schema.record_tables())
 
 
 def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -93,9 +93,22 @@ def parser() -> argparse.ArgumentParser:
     what.add_argument("--table", help="the table to export, such as events")
     what.add_argument("--all", action="store_true", help="every table as a CSV Data Package (datapackage.json and one CSV per table) in the folder -o")
     what.add_argument("--jsonld", action="store_true", help="the release's schema.org Dataset JSON-LD (default output: standard output)")
+    what.add_argument("--as", dest="as_layout", choices=("acled", "ucdp-ged", "plover"),
+                      help="the events in another dataset's layout (CSV), codes through the crosswalk; what it cannot hold is reported")
+    export.add_argument("--dataset", type=Path, help="with --as: a dataset folder (records or table files) instead of a release")
     export.add_argument("--format", choices=("csv", "json", "parquet", "dta"), help="the format of --table (dta: Stata 14 or later)")
     export.add_argument("--version", dest="release", help="the release (default: the latest)")
     export.add_argument("-o", "--output", help="the file (or folder) to write; - for standard output")
+
+    imp = sub.add_parser("import", help="turn an ACLED or UCDP GED file into draft records, with a mapping report",
+                         description="Write draft records (events, evidence citing the dataset row, casualties, actors, sources) "
+                                     "into a new folder: YAML records for up to 1,000 events, Parquet tables beyond.")
+    imp.add_argument("dataset", choices=("acled", "ucdp-ged"), help="the dataset the file comes from")
+    imp.add_argument("file", type=Path, help="the file (CSV or Parquet) as downloaded")
+    imp.add_argument("-o", "--output", type=Path, required=True, help="the folder to write (new or empty)")
+    imp.add_argument("--report", type=Path, help="also write the mapping report as JSON to this file")
+    imp.add_argument("--layout", choices=("auto", "records", "tables"), default="auto", help="YAML records, Parquet tables, or by size (default)")
+    imp.add_argument("--published", help="the day (YYYY-MM-DD) the file was downloaded (default: the day it was last written)")
 
     release = sub.add_parser("release", help="build the records into a new immutable release")
     release.add_argument("version", help="the new version, MAJOR.MINOR.PATCH")
@@ -162,7 +175,15 @@ def _validate(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from conflict_events import export
 
-    if args.jsonld:
+    if args.dataset is not None and not args.as_layout:
+        raise ValueError("--dataset goes with --as; the other exports read a release (--version)")
+    if args.as_layout:
+        from conflict_events._interop import export_file
+
+        written, mapping = export_file(args.as_layout, args.output or "-", args.release, args.dataset)
+        print(mapping.text(), file=sys.stderr)
+        written = None if written == "-" else written
+    elif args.jsonld:
         written = export.export_jsonld(args.output or export.STDOUT, args.release)
     elif args.output is None:
         raise ValueError("give the output with -o (a file, a folder, or - for standard output)")
@@ -176,6 +197,18 @@ def _export(args: argparse.Namespace) -> int:
         written = export.export(args.table, args.format, args.output, args.release)
     if written is not None:
         print(f"wrote {written}")
+    return EXIT_OK
+
+
+@command("import")
+def _import(args: argparse.Namespace) -> int:
+    from conflict_events._interop import import_file
+
+    report = import_file(args.dataset, args.file, args.output, layout=args.layout, published=args.published)
+    print(report.text())
+    if args.report:
+        args.report.write_text(report.to_json(), encoding="utf-8")
+    print(f"wrote {args.output}")
     return EXIT_OK
 
 

@@ -52,7 +52,7 @@ def versions() -> list[str]:
     """Every release this package knows, oldest first.
 
     A release is listed in the package's registry (``releases/registry.json``):
-    it is inside the installed package, or :func:`load` downloads it on first
+    it is inside the installed package, or ``load()`` downloads it on first
     use and checks it against the registry. A release folder that the
     registry does not list (an interrupted ``release`` can leave one) is not
     a release.
@@ -175,7 +175,7 @@ def load(
     Parameters
     ----------
     table : str, default "events"
-        The table: see :func:`tables`.
+        The table: see ``tables()``.
     version : str, optional
         The release to read, such as ``"1.0.0"``; the latest when None. Pin the
         version you cite.

@@ -12,8 +12,10 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+from conflict_events.errors import ConflictEventsError
 
-class IntegrityError(Exception):
+
+class IntegrityError(ConflictEventsError):
     """A released file does not match its recorded checksum."""
 
 

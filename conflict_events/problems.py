@@ -11,6 +11,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from conflict_events.errors import ConflictEventsError
+
+
 def rule_ids() -> dict[str, object]:
     """The rule catalogue (imported on first use, so that the CLI starts without it)."""
     from conflict_events._catalogue import RULES
@@ -62,7 +65,7 @@ def dedupe(problems: list[Problem]) -> list[Problem]:
     return [unique[key] for key in sorted(unique)]
 
 
-class BuildError(Exception):
+class BuildError(ConflictEventsError):
     """The records have problems; nothing was written. Lives here, with no heavy imports, so the CLI can catch it cheaply."""
 
     def __init__(self, problems: list[Problem]):

@@ -36,6 +36,7 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from conflict_events import schema as _schema
 from conflict_events._files import FileProblem, inside, outside, read_bytes, reading
 from conflict_events.problems import Problem
 
@@ -46,10 +47,11 @@ MAX_YAML_DEPTH = 32
 #: Most nodes that all the aliases (*name) of one file may expand to (a "billion laughs" expands to 10**9).
 MAX_YAML_ALIAS_NODES = 10_000
 
-NESTED = {"evidence": "evidence", "casualties": "casualties", "equipment": "equipment"}
+#: tables nested in an event record, under their own name; tables kept in one file each (``actors.yaml``);
+#: both from the descriptor's ``x-records`` (a dataset may leave out the files of the optional ones)
+NESTED = {name: name for name in _schema.record_tables("nested")}
 ORIGIN_COLUMNS = ("_file", "_line", "_lines")
-#: Tables kept in one file each (``actors.yaml``); a dataset may leave out the optional ones.
-SHARED_TABLES = ("actors", "sources", "retired")
+SHARED_TABLES = tuple(_schema.record_tables("file"))
 
 _CORE = "tag:yaml.org,2002:"
 _BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
@@ -284,7 +286,7 @@ def read_records(root: Path, display_root: Path | None = None) -> tuple[dict[str
     """
     root = Path(root)
     display_root = display_root or root
-    tables: dict[str, list[dict]] = {"events": [], "actors": [], "sources": [], "evidence": [], "casualties": [], "equipment": [], "retired": []}
+    tables: dict[str, list[dict]] = {name: [] for name in _schema.record_tables()}
     problems: list[Problem] = []
 
     def read(path: Path) -> Any:

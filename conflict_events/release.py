@@ -44,15 +44,16 @@ from typing import Any, Iterator
 from conflict_events import _paths, registry
 from conflict_events._staging import staging_dir, terminate_as_exit
 from conflict_events.build import compile_records, write_package
-from conflict_events.data import _is_version, _semver
 from conflict_events.changes import Diff, compare, next_version, open_package
+from conflict_events.data import _is_version, _semver
+from conflict_events.errors import ConflictEventsError
 
 CHANGELOG_TYPES = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
 #: The lock file that a running release holds, in the releases folder.
 LOCK_NAME = ".release.lock"
 
 
-class ReleaseError(Exception):
+class ReleaseError(ConflictEventsError):
     """The release cannot be made as asked."""
 
     def __init__(self, message: str, proposed: str | None = None):

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from conflict_events._staging import staging_dir, umask_mode
+from conflict_events.errors import ConflictEventsError
 from conflict_events.integrity import IntegrityError
 
 #: Where the releases are published: the release folder inside the repository, at the release's tag.
@@ -40,7 +41,7 @@ MIN_RATE = 25_000
 CHUNK = 1 << 16
 
 
-class DownloadError(OSError):
+class DownloadError(ConflictEventsError, OSError):
     """A release could not be downloaded."""
 
 

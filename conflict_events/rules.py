@@ -50,6 +50,23 @@ def _row_check(rule: Rule, table: str):
     return check
 
 
+def _cell_rules(table: str, field: dict[str, Any]) -> list[tuple[Rule, dict[str, Any]]]:
+    """The field rules a pandera check carries for one column: (rule, parameters).
+
+    ``required`` and ``type`` are the column's nullability and dtype; on a list
+    column only ``length`` applies (the others judge text).
+    """
+    out = []
+    for rule in rules_for(table, "field"):
+        params = rule.params(field)
+        if params is None or rule.check is None or rule.id in ("required", "type"):
+            continue
+        if field["type"] == "list" and rule.id != "length":
+            continue
+        out.append((rule, params))
+    return sorted(out, key=lambda item: item[0].id)
+
+
 def pandera_schema(table: str, backend: str = "pandas") -> Any:
     """The pandera schema of one table, for pandas (``backend="pandas"``) or polars (``"polars"``).
 
@@ -83,16 +100,9 @@ def pandera_schema(table: str, backend: str = "pandas") -> Any:
     columns = {}
     for field in _schema.fields(table):
         name = field["name"]
-        checks = []
-        for rule in rules_for(table, "field"):
-            params = rule.params(field)
-            if params is None or rule.check is None or rule.id in ("required", "type"):
-                continue
-            if field["type"] == "list" and rule.id != "length":
-                continue
-            checks.append(pa.Check(_cell_check(rule, name, params), error=rule.id))
+        checks = [pa.Check(_cell_check(rule, name, params), error=rule.id) for rule, params in _cell_rules(table, field)]
         dtype = None if "enum" in field.get("constraints", {}) else PANDAS_DTYPES[field["type"]]  # codes: text or categorical
-        columns[name] = pa.Column(dtype, checks=sorted(checks, key=lambda c: c.error),
+        columns[name] = pa.Column(dtype, checks=checks,
                                   nullable=not field.get("constraints", {}).get("required", False), required=True, coerce=False,
                                   unique=bool(field.get("constraints", {}).get("unique")))
     checks = [pa.Check(_row_check(rule, table), error=rule.id) for rule in rules_for(table, "row")]
@@ -113,13 +123,8 @@ def _polars_schema(table: str) -> Any:
     columns = {}
     for field in _schema.fields(table):
         name = field["name"]
-        checks = []
-        for rule in rules_for(table, "field"):
-            params = rule.params(field)
-            if params is None or rule.check is None or rule.id in ("required", "type") or (field["type"] == "list" and rule.id != "length"):
-                continue
-            checks.append(pa.Check(expression(rule, name, params), error=rule.id))
+        checks = [pa.Check(expression(rule, name, params), error=rule.id) for rule, params in _cell_rules(table, field)]
         dtype = getattr(pl, POLARS_DTYPES[field["type"]]) if POLARS_DTYPES[field["type"]] else pl.List(pl.String)
-        columns[name] = pa.Column(dtype, checks=sorted(checks, key=lambda c: c.error),
+        columns[name] = pa.Column(dtype, checks=checks,
                                   nullable=not field.get("constraints", {}).get("required", False), required=True, coerce=False)
     return pa.DataFrameSchema(columns, name=table, strict=False)

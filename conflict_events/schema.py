@@ -81,6 +81,17 @@ def fields(name: str, desc: dict[str, Any] | None = None) -> list[dict[str, Any]
     return resource(name, desc)["schema"]["fields"]
 
 
+def record_tables(kind: str | None = None, desc: dict[str, Any] | None = None) -> list[str]:
+    """The tables contributors keep as records (``x-records``), in the descriptor's order.
+
+    ``kind`` keeps one layout: ``"event"`` (one YAML file per event),
+    ``"nested"`` (inside the event's file, under the table's name) or
+    ``"file"`` (one YAML list in ``dataset/<table>.yaml``).
+    """
+    return [r["name"] for r in (desc or _descriptor(SCHEMA_DIR))["resources"]
+            if "x-records" in r and (kind is None or r["x-records"] == kind)]
+
+
 def vocabulary_rows(schema_dir: Path = SCHEMA_DIR) -> list[dict[str, Any]]:
     """The ``vocabularies`` table as rows, one per code."""
     rows = []

@@ -94,8 +94,9 @@ __all__ = [
     "write_files",
 ]
 
-RECORD_TABLES = ("events", "actors", "sources", "evidence", "casualties", "equipment")
-NESTED = ("evidence", "casualties", "equipment")
+#: the record tables generated (no retired ids: a generated package is a first release), and those nested in events
+RECORD_TABLES = tuple(t for t in _schema.record_tables() if t != "retired")
+NESTED = tuple(_schema.record_tables("nested"))
 #: events columns the build derives from an event's nested entries (never written in a record)
 DERIVED = (*LATEST_FIGURES, "source_ids")
 #: list fields that hold ids of another table (a Table Schema cannot declare these as foreign keys)

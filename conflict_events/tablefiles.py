@@ -318,7 +318,7 @@ def _parse_chunk(chunk: bytes, names: list[str], convert: pacsv.ConvertOptions, 
         bad_rows.append(row)
         return "skip"
 
-    read = pacsv.ReadOptions(column_names=names, use_threads=use_threads, block_size=max(1 << 20, len(chunk) + 1))
+    read = pacsv.ReadOptions(column_names=names, use_threads=use_threads, block_size=min(max(1 << 20, len(chunk) + 1), 2 << 20))
     parse = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip)
     return pacsv.read_csv(pa.py_buffer(chunk), read_options=read, parse_options=parse, convert_options=convert), bad_rows
 

@@ -19,17 +19,17 @@ import polars as pl
 from conflict_events import schema as _schema
 from conflict_events._catalogue.references import LATEST_FIGURES
 from conflict_events._engine.columnar import DEFAULT_MAX_PROBLEMS, DERIVED, Engine, Part
+from conflict_events._files import folder_files, outside
 from conflict_events._paths import DATASET_DIR
 from conflict_events._timeline import latest_report
+from conflict_events.errors import ConflictEventsError
 from conflict_events.problems import Problem
 from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
-from conflict_events._files import folder_files, outside
 from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, table_of
 
-RECORD_TABLES = ("events", "actors", "sources", "evidence", "casualties", "equipment", "retired")
+RECORD_TABLES = tuple(_schema.record_tables())
 
 YAML_SUFFIXES = (".yaml", ".yml")
-CHILD_TABLES = ("evidence", "casualties", "equipment")
 
 
 @dataclasses.dataclass
@@ -60,7 +60,7 @@ class Report:
         return [p.to_dict() for p in self.problems]
 
 
-class UsageError(Exception):
+class UsageError(ConflictEventsError):
     """Validation could not run: a path does not exist, or a table is not known."""
 
 
@@ -79,21 +79,6 @@ class _Inputs:
     archives: list[Path] = dataclasses.field(default_factory=list)
     files: list[str] = dataclasses.field(default_factory=list)
     problems: list[Problem] = dataclasses.field(default_factory=list)
-
-
-def raw_frames(path: Path, display: str, columns: list[str] | None = None, *, table: str | None = None) -> Iterable[pd.DataFrame]:
-    """The batches of a table file as pandas frames of raw text with ``_file`` and ``_line`` (index unique across batches)."""
-    import pandas as pd
-
-    start = 0
-    for batch in batches(path, display, columns, table=table):
-        frame = batch.table.to_pandas()
-        frame.index = pd.RangeIndex(start, start + len(frame))
-        start += len(frame)
-        frame["_file"] = display
-        frame.attrs["problems"] = batch.problems
-        frame.attrs["lines_exact"] = batch.lines_exact
-        yield frame
 
 
 def _is_dataset_folder(path: Path) -> bool:

@@ -3,7 +3,6 @@
 import datetime
 import doctest
 import re
-import sys
 
 import pandas as pd
 import pyarrow as pa

@@ -186,7 +186,10 @@ def test_csv_and_json_exports_validate_and_read_back_equal(dataset):
     """Export every table of a release as CSV and as JSON: the files validate, and read back as load() gives them."""
     from conflict_events import _paths, data, registry
     from conflict_events.export import export
-    from conflict_events.validator import raw_frames
+    import polars as pl
+
+    from conflict_events._engine.typing import parse
+    from conflict_events.tablefiles import batches
 
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
         tmp = Path(tmp)
@@ -201,7 +204,7 @@ def test_csv_and_json_exports_validate_and_read_back_equal(dataset):
             report = validate(list(files.values()), base=None)
             assert report.problems == [], fmt
             for table, path in files.items():
-                parts = [coerce(raw, schema.fields(table), locate(raw))[0] for raw in raw_frames(path, path.name)]
+                parts = [parse(pl.from_arrow(batch.table), schema.fields(table))[0].to_pandas() for batch in batches(path, path.name, table=table)]
                 read = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[f["name"] for f in schema.fields(table)])
                 assert rows_of(read, table) == rows_of(data.load(table), table) == expected_rows(dataset, table), (fmt, table)
 
@@ -275,12 +278,15 @@ def test_an_unknown_country_code_with_coordinates_is_a_country_code_problem(tmp_
 
 
 def test_whole_numbers_are_read_exactly_and_too_large_ones_are_type_problems(tmp_path):
-    from conflict_events.validator import raw_frames
+    import polars as pl
+
+    from conflict_events._engine.typing import parse
+    from conflict_events.tablefiles import batches
 
     exact = _events_csv(tmp_path, injured=str(2**53 + 1))
-    (raw,) = raw_frames(exact, "events.csv")
-    frame, problems = coerce(raw, schema.fields("events"), locate(raw))
-    assert problems == [] and frame["injured"].tolist() == [2**53 + 1]
+    (batch,) = batches(exact, "events.csv", table="events")
+    typed, bad = parse(pl.from_arrow(batch.table), schema.fields("events"))
+    assert not bad["injured"].any() and typed["injured"].to_list() == [2**53 + 1]
     huge = _events_csv(tmp_path, injured="99999999999999999999")
     assert _row_rules(validate([huge])) == {("type", "injured")}
 

@@ -56,7 +56,7 @@ class Rule:
     columns: tuple[str, ...] = ()
     field: str | None = None
     needs: tuple[str, ...] = ()
-    uses: tuple[tuple[str, str], ...] = ()
+    reads: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     spark: bool = True
     example: dict[str, dict[str, Any]] | None = None
     extra: Callable[[dict[str, Any], str], dict[str, Any]] | None = None

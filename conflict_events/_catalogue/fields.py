@@ -140,7 +140,8 @@ register(Rule(
     "country-code", "field", "the value is an ISO 3166-1 alpha-3 code", "use the three-letter ISO code, such as UKR or BLR",
     "{field} {value} is not an ISO 3166-1 alpha-3 code",
     applies=lambda field: {} if field["name"].endswith("iso3") else None,
-    check=lambda value: ~value.is_in(iso3_codes()),
+    # letter case is the pattern rule's: 'ukr' breaks the pattern, not this rule
+    check=lambda value: ~value.str.to_uppercase().is_in(iso3_codes()),
     example={"actors": {"country_iso3": "XXX"}},
 ))
 

@@ -49,7 +49,7 @@ def _foreign_keys(frame: Any, related: dict[str, Any], table: str) -> dict[str, 
         if is_list:
             rows = rows.explode(column).filter(~nw.col(column).is_null())
         bad = rows.join(known, left_on=column, right_on="_key", how="anti")
-        out[column] = bad.select("_row", nw.col(column).alias("_bad")).unique("_row", keep="any")
+        out[column] = bad.select("_row", nw.col(column).alias("bad")).unique("_row", keep="any")
     return out
 
 
@@ -83,7 +83,7 @@ register(Rule(
     "event-without-evidence", "reference", "every event has at least one evidence entry",
     "add an evidence entry: a verbatim quote from an archived source, or a cited report",
     "event {event_id} has no evidence",
-    tables=("events",), needs=("evidence",), check=_without_evidence,
+    tables=("events",), needs=("evidence",), reads={"events": ("event_id",), "evidence": ("event_id",)}, check=_without_evidence,
 ))
 
 
@@ -105,6 +105,7 @@ register(Rule(
     "list every source the evidence and casualty reports cite",
     "event {event_id}: source_ids {value} does not list every source of its evidence and casualty reports",
     tables=("events",), needs=("evidence",), check=_sources_not_cited,
+    reads={"events": ("event_id", "source_ids"), "evidence": ("event_id", "source_id"), "casualties": ("event_id", "source_id")},
 ))
 
 
@@ -131,6 +132,7 @@ register(Rule(
     "copy the figures of the latest report, or add a report for the new figures",
     "event {event_id}: the figures differ from its latest casualty report",
     tables=("events",), needs=("casualties",), check=_not_latest, spark=False,
+    reads={"events": ("event_id", *LATEST_FIGURES), "casualties": ("event_id", "source_id", *LATEST_FIGURES.values())},
 ))
 
 
@@ -144,6 +146,7 @@ register(Rule(
     "retired-id", "reference", "a new event does not reuse a retired or released event_id", "take the next free event_id",
     "event_id {event_id} was retired in {retired_in} ({reason}{succeeded}); a retired id is never reused",
     tables=("events",), needs=("retired",), check=_retired,
+    reads={"events": ("event_id",), "retired": ("event_id", "retired_in", "reason", "successor")},
     extra=lambda row, table: {"retired_in": row.get("retired_in"), "reason": row.get("reason"),
                               "succeeded": f", succeeded by {row['successor']}" if row.get("successor") else ""},
 ))

@@ -77,23 +77,25 @@ def country_box(iso3: str) -> tuple[float, float, float, float] | None:
 
 
 def _outside_country(frame: Any, table: str) -> Any:
-    """Outside the box (widened by NEAR_DEGREES) of its country; only for the countries present."""
+    """Outside the box (widened by NEAR_DEGREES) of its country; looked up for the countries present only."""
     located = frame.filter(~nw.col("latitude").is_null() & ~nw.col("longitude").is_null())
     countries = located.select("country_iso3").unique()
     if isinstance(countries, nw.LazyFrame):
         countries = countries.collect()
+    boxes = {code: country_box(code) for code in countries["country_iso3"].to_list() if isinstance(code, str)}
+    boxes = {code: box for code, box in boxes.items() if box is not None}  # an unknown country is the country-code rule's
+    if not boxes:
+        return nw.lit(False)
+    codes = list(boxes)
+    west, south, east, north = (
+        nw.col("country_iso3").replace_strict(codes, [boxes[c][i] for c in codes], default=None, return_dtype=nw.Float64)
+        for i in range(4)
+    )
     lat, lon, d = nw.col("latitude"), nw.col("longitude"), NEAR_DEGREES
-    outside = nw.lit(False)
-    for code in countries["country_iso3"].to_list():
-        box = country_box(code) if isinstance(code, str) else None
-        if box is None:  # an unknown country is the country-code rule's
-            continue
-        west, south, east, north = box
-        away = (lat < south - d) | (lat > north + d) | (lon < west - d) | (lon > east + d)
-        outside = outside | ((nw.col("country_iso3") == code) & away)
+    away = (lat < south - d) | (lat > north + d) | (lon < west - d) | (lon > east + d)
     # coordinates out of range are the minimum and maximum rules'
     in_range = (lat >= -90) & (lat <= 90) & (lon >= -180) & (lon <= 180)
-    return outside & in_range
+    return away.fill_null(False) & in_range
 
 
 register(Rule(

@@ -14,5 +14,5 @@ register(Rule(
     "archive-mismatch", "source", "the archived text matches its sha256",
     "restore the archived text, or update archived_sha256 if the source was re-archived",
     "the archived text of {source_id} has sha256 {actual}, not {archived_sha256}",
-    tables=("sources",),
+    tables=("sources",), reads={"sources": ("source_id", "archived_sha256")},
 ))

@@ -116,9 +116,9 @@ register(Rule(
     "choose the level the evidence supports (reported asks nothing), or add the evidence the level needs",
     "event {event_id} is {level}, which needs {needs}",
     tables=("events",), needs=("evidence", "sources", "actors"), check=_unmet, spark=False,
-    uses=(("events", "country_iso3"), ("events", "actor1_id"), ("events", "actor2_id"), ("events", "verification"),
-          ("evidence", "attributed_to"), ("evidence", "stance"), ("sources", "publisher"),
-          ("actors", "actor_id"), ("actors", "country_iso3"), ("actors", "actor_type")),
+    reads={"events": ("event_id", "country_iso3", "actor1_id", "actor2_id", "verification"),
+           "evidence": ("event_id", "source_id", "attributed_to", "stance"), "sources": ("source_id", "publisher"),
+           "actors": ("actor_id", "country_iso3", "actor_type")},
     extra=lambda row, table: {"level": row.get("_bad") or row.get("verification"), "needs": NEEDS.get(str(row.get("_bad") or row.get("verification")), "?")},
 ))
 
@@ -145,6 +145,6 @@ register(Rule(
     "give a verbatim quote of an archived text (or a dataset row), or a claim in our own words for a cited report, not both",
     "the evidence of {event_id} from {source_id} {why}",
     tables=("evidence",), needs=("sources",), check=_kind, spark=False,
-    uses=(("evidence", "quote"), ("evidence", "claim"), ("sources", "source_type"), ("sources", "archived_sha256")),
+    reads={"evidence": ("source_id", "quote", "claim"), "sources": ("source_id", "source_type", "archived_sha256")},
     extra=lambda row, table: {"why": row.get("_bad") or "breaks the rule"},
 ))

@@ -25,13 +25,12 @@ import polars as pl
 from conflict_events import schema as _schema
 from conflict_events._catalogue import RULES, Rule, rules_for
 from conflict_events._catalogue.references import LATEST_FIGURES, references
-from conflict_events._catalogue.tables import NEAR_DUPLICATE_KEY
 from conflict_events._engine.typing import parse
 from conflict_events.problems import Problem
 
 DEFAULT_MAX_PROBLEMS = 1000
-#: the tables whose rows belong to an event record (a record carries all of them)
-CHILD_TABLES = ("evidence", "casualties", "equipment")
+#: the tables whose rows belong to an event record (a record carries all of them): the descriptor's `x-records: nested`
+CHILD_TABLES = tuple(_schema.record_tables("nested"))
 
 
 @dataclasses.dataclass
@@ -136,7 +135,8 @@ class Engine:
         self.findings = Findings(max_problems)
         self.desc = desc
         self.parts: list[Part] = []
-        self.kept: dict[str, list[pl.DataFrame]] = collections.defaultdict(list)
+        #: (table, given) -> the kept columns of each part, kept apart so that merging copies nothing twice
+        self.kept: dict[tuple[str, bool], list[pl.DataFrame]] = collections.defaultdict(list)
         self.rows: collections.Counter[str] = collections.Counter()
         self.skipped: dict[str, str] = {}
         self.record_events: set[str] = set()
@@ -167,28 +167,20 @@ class Engine:
         if part.given and n:
             self._cells(part, fields, raw, typed, bad)
             self._rows(part, typed)
-        self.kept[part.table].append(typed.select(self._keep(part.table, typed)))
+        self.kept[(part.table, part.given)].append(typed.select(self._keep(part.table, typed)))
+        # of the raw text, only what locates a row and what the quote check reads is needed from here on
+        keep = [c for c in ("_line", "source_id", "quote") if c in raw.columns and (c == "_line" or part.table == "evidence")]
+        part.frame = raw.select(keep)
 
     def _keep(self, table: str, typed: pl.DataFrame) -> list[str]:
+        """The columns the rules that run once every part is in read: keys, references, and what rules declare."""
         wanted = set(_schema.resource(table, self.desc)["schema"].get("primaryKey", []))
         for field in _schema.fields(table, self.desc):
             if field.get("constraints", {}).get("unique"):
                 wanted.add(field["name"])
         wanted.update(column for column, *_ in references(table))
-        for rule in rules_for(table):
-            if rule.category in ("table", "reference"):
-                wanted.update(rule.columns)
         for rule in RULES.values():
-            wanted.update(column for used, column in rule.uses if used == table)
-        if table == "events":
-            wanted.update(NEAR_DUPLICATE_KEY, LATEST_FIGURES, ["source_ids"])
-        elif table == "casualties":
-            wanted.update(LATEST_FIGURES.values())
-            wanted.add("source_id")
-        elif table == "sources":
-            wanted.add("archived_sha256")
-        elif table in ("evidence", "retired"):
-            wanted.update(["source_id", "retired_in", "reason", "successor"])
+            wanted.update(rule.reads.get(table, ()))
         return [c for c in typed.columns if c in wanted or c.startswith("_")]
 
     def _header(self, part: Part, fields: list[dict[str, Any]]) -> None:
@@ -271,8 +263,9 @@ class Engine:
         return out
 
     def _problem(self, part: Part, local: int, row: dict[str, Any], rule: Rule, field: str | None, value: Any, params: dict[str, Any]) -> Problem:
+        """One problem; the message's names are the row's cells (shown) and the rule's parameters (as they are)."""
         names = {k: show(v) for k, v in row.items() if not k.startswith("_")}
-        names.update({k: show(v) if k in ("bad", "other", "successor") else v for k, v in params.items()})
+        names.update(params)
         names.update(field=field, value=show(value), key=key_text(part.table, row), table=part.table)
         if rule.extra is not None:
             names.update(rule.extra({**row, "_field": field}, part.table))
@@ -283,16 +276,18 @@ class Engine:
     def merged(self) -> dict[str, pl.DataFrame]:
         """Every table: the package's own rows that no given row replaces, then the given rows."""
         out = {}
-        for table, frames in self.kept.items():
-            frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-            given, base = frame.filter(pl.col("_given")), frame.filter(~pl.col("_given"))
+        for table in dict.fromkeys(table for table, _ in self.kept):
+            given, base = (_concat(self.kept.get((table, flag), [])) for flag in (True, False))
+            if given is None or base is None:
+                out[table] = given if base is None else base
+                continue
             if base.height and given.height:
                 key = _schema.resource(table, self.desc)["schema"].get("primaryKey", [])
                 if key:
                     base = base.join(given.select(key).unique(), on=key, how="anti", nulls_equal=True)
                 if table in CHILD_TABLES and self.record_events:
                     base = base.filter(~pl.col("event_id").is_in(list(self.record_events)))
-            out[table] = pl.concat([base, given], how="diagonal_relaxed") if base.height else given
+            out[table] = pl.concat([base, given], how="diagonal_relaxed", rechunk=False) if base.height else given
         return out
 
     def finish(self, archives: Iterable[Path] = ()) -> Findings:
@@ -309,24 +304,19 @@ class Engine:
                     self.skipped[rule.id] = f"needs the {', '.join(missing)} table(s), which were not given"
                     continue
                 for field, bad in rule.check(related[table], related, table).items():
+                    # the check's own columns (the value it found bad, the other event, ...) replace the row's
                     bad = bad.to_native()
-                    hits = frame.join(bad, on="_row", how="inner").filter(pl.col("_given")).sort("_row")
+                    hits = frame.drop([c for c in bad.columns if c != "_row"], strict=False)
+                    hits = hits.join(bad, on="_row", how="inner").filter(pl.col("_given")).sort("_row")
                     if table == "events" and field in DERIVED:  # derived from a record's reports: reported there
                         hits = hits.filter(~pl.col("_records"))
-                    self.findings.add_many(rule.id, hits.height, lambda k, h=hits, r=rule, f=field: self._kept_problems(table, h.head(k), r, f))
+                    self.findings.add_many(rule.id, hits.height, lambda k, h=hits, r=rule, f=field: self._kept_problems(h.head(k), r, f))
         self._sources(tables, archives)
         return self.findings
 
-    def _kept_problems(self, table: str, hits: pl.DataFrame, rule: Rule, field: str) -> list[Problem]:
-        out = []
-        for row in hits.to_dicts():
-            part = self.parts[row["_part"]]
-            value = row.get(field)
-            params = {k: row[k] for k in ("bad", "other", "retired_in", "reason", "successor") if k in row}
-            if "_bad" in row:
-                params["bad"] = row["_bad"]
-            out.append(self._problem(part, int(row["_local"]), row, rule, field, value, params))
-        return out
+    def _kept_problems(self, hits: pl.DataFrame, rule: Rule, field: str) -> list[Problem]:
+        return [self._problem(self.parts[row["_part"]], int(row["_local"]), row, rule, field, row.get(field), {})
+                for row in hits.to_dicts()]
 
     def _sources(self, tables: dict[str, pl.DataFrame], archives: Iterable[Path]) -> None:
         """Archived texts against their sha256, and given quotes against the archived texts."""
@@ -381,6 +371,12 @@ class Engine:
                     continue
                 self.findings.add(self._problem(part, int(row["_local"]), row, RULES["quote-not-in-source"], "quote", quote,
                                                 {"closest": near_miss(quote, text)}))
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
+    if not frames:
+        return None
+    return pl.concat(frames, how="diagonal_relaxed", rechunk=False) if len(frames) > 1 else frames[0]
 
 
 #: events columns that the build derives from the nested entries of a record

@@ -86,7 +86,7 @@ def _lines(lines: list | None) -> list[dict[str, int]] | None:
 
 def validate_frame(frame: Any, table: str = "events", related: Mapping[str, Any] | None = None, *,
                    max_problems: int = DEFAULT_MAX_PROBLEMS):
-    """Run the rule catalogue on an in-memory table; the same report as :func:`conflict_events.validate`.
+    """Run the rule catalogue on an in-memory table; the same report as ``conflict_events.validate()``.
 
     Parameters
     ----------

@@ -183,5 +183,4 @@ def _references(typed: Any, table: str, key: list[str], related: Mapping[str, An
             total = hits.count()
             rows = [r.asDict() for r in hits.limit(findings.room(rule.id)).collect()]
             findings.add_many(rule.id, total, lambda n, rows=rows, rule=rule, field=field: [
-                _problem(table, key, row, rule, field, row.get(field), {"bad": show(row.get("_bad"))} if "_bad" in row else
-                         {k: row.get(k) for k in ("retired_in", "reason", "successor") if k in row}) for row in rows[:n]])
+                _problem(table, key, row, rule, field, row.get(field), {}) for row in rows[:n]])
