@@ -204,7 +204,7 @@ def test_engine_arrow_has_dictionaries_and_lists():
     assert table.column("event_type").combine_chunks().dictionary.to_pylist() == list(VOCABULARIES["event_type"])
     assert table.schema.field("source_ids").type == pa.list_(pa.string())
     assert table.column("event_type").to_pylist() == [r["event_type"] for r in RAW_EVENTS]
-    assert table.schema.metadata[b"version"] == b"1.0.0"
+    assert table.schema.metadata[b"version"] == b"2.0.0"
 
 
 def test_an_unknown_engine_names_the_engines():

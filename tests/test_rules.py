@@ -22,7 +22,7 @@ CASES = [
     ("CE000009.yaml", "actor1_id: BLR-MURAVEYKO", "actor1_id: BLR-NOBODY", "foreign-key", "actor1_id", 15),
     ("CE000010.yaml", "quote: President Volodymyr Zelensky said", "quote: President Zelensky said", "quote-not-in-source", "quote", None),
     ("CE000006.yaml", "start_date: 2023-01-14", "start_date: 2023-02-30", "type", "start_date", 4),
-    ("CE000006.yaml", "verification: confirmed", "verification: certain", "enum", "verification", 18),
+    ("CE000006.yaml", "verification: confirmed", "verification: certain", "enum", "verification", 21),
     ("CE000006.yaml", "quantity: 14", "quantity: 0", "minimum", "quantity", None),
     ("CE000002.yaml", "event_id: CE000002", "event_id: CE000001", "unique", "event_id", 1),
 ]

@@ -42,7 +42,7 @@ def test_export_round_trips_values(tmp_path):
             rows = json.loads(path.read_text("utf-8"))
         assert [r["event_id"] for r in rows] == events["event_id"].tolist()
         (dnipro,) = [r for r in rows if r["event_id"] == "CE000004"]
-        assert (str(dnipro["fatalities_best"]), dnipro["start_date"]) == ("35", "2023-01-09")
+        assert (str(dnipro["fatalities_best"]), dnipro["start_date"]) == ("46", "2023-01-14")
         assert dnipro["fatalities_low"] in ("", None)
 
 
@@ -83,6 +83,7 @@ def test_bom_and_crlf_are_accepted(tmp_path):
 
 def test_non_utf8_names_the_line_and_the_encoding(tmp_path):
     actors = _actors(tmp_path)
+    actors = actors[actors["name"].map(lambda name: name.isascii())].reset_index(drop=True)  # all but one name fit Windows-1252
     actors.loc[1, "name"] = "Bélarus"
     path = _write_csv(tmp_path / "actors.csv", actors, encoding="cp1252")
     (problem,) = ce.validate([path]).problems
@@ -162,7 +163,7 @@ def test_events_without_any_evidence_file_are_counted_and_listed_up_to_the_limit
     events["start_date"] = "2020-01-01"  # not near-duplicates of the released events
     report = ce.validate([_write_csv(tmp_path / "events.csv", events)], max_problems=5)
     listed = [p for p in report.problems if p.rule == "event-without-evidence"]
-    assert report.counts["event-without-evidence"] == len(events) == 13
+    assert report.counts["event-without-evidence"] == len(events) == 20
     assert [p.line for p in listed] == [2, 3, 4, 5, 6]
     assert listed[0].message == "event 'CE900000' has no evidence"
 
