@@ -241,6 +241,7 @@ class _Importer:
             "actor1_id": actor1, "actor2_id": actor2,
             "fatalities_low": None, "fatalities_best": fatalities, "fatalities_high": None, "injured": None, "missing": None,
             "casualties_as_of": casualties[0]["as_of"] if casualties else None,
+            "casualties_as_of_precision": casualties[0]["as_of_precision"] if casualties else None,
             "weapon": None, "verification": "reported", "summary": summary, "source_ids": [self.source_id],
         }
         return Draft(event, evidence, casualties)

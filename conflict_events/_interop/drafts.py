@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from conflict_events import schema as _schema
+from conflict_events._catalogue.references import LATEST_FIGURES
 
 #: Above this many events an import is written as table files, not YAML records.
 SMALL_IMPORT = 1000
@@ -42,7 +43,7 @@ RELEASE_2_FIELDS: dict[str, dict[str, str]] = {
     "events": {"casualties_as_of": "datetime"},
 }
 #: Events columns the build derives from the nested entries of a record (a record does not write them).
-DERIVED = ("fatalities_low", "fatalities_best", "fatalities_high", "injured", "missing", "casualties_as_of", "source_ids")
+DERIVED = (*LATEST_FIGURES, "source_ids")
 _ARROW = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "date": pa.date32(),
           "datetime": pa.timestamp("s", tz="UTC"), "list": pa.string()}
 

@@ -184,6 +184,7 @@ class _Importer:
             "actor1_id": side_a, "actor2_id": side_b,
             "fatalities_low": low, "fatalities_best": best, "fatalities_high": high, "injured": None, "missing": None,
             "casualties_as_of": as_of if casualties else None,
+            "casualties_as_of_precision": "day" if casualties else None,
             "weapon": None, "verification": "reported",
             "summary": f"{cw.label('event_type', self.event_type)}{' between ' + names if names else ''} at "
                        f"{place or 'a place not named'} {when}, as recorded by UCDP GED (id {external}).",
