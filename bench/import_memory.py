@@ -125,7 +125,7 @@ def main() -> None:
           "--report", str(out / "report.json"), "--published", "2024-03-01"]),
     ]
     print(f"{args.rows:,} ACLED rows, {size / 1e6:,.0f} MB\n")
-    print(f"| command | time | CPU time | peak memory |\n|---|---|---|---|")
+    print("| command | time | CPU time | peak memory |\n|---|---|---|---|")
     for label, command in runs:
         seconds, cpu, peak, code = measure(command)
         status = "" if code == 0 else f" (exit {code})"

@@ -7,7 +7,6 @@ codebooks' column lists; no row is ACLED's or UCDP's.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from pathlib import Path
 
