@@ -269,17 +269,6 @@ def import_acled(path: str | Path, out: str | Path | None = None, *, layout: str
 # ---------------------------------------------------------------- export
 
 
-def kept_fields(note: Any) -> dict[str, str]:
-    """The ACLED columns an import kept in an evidence note (empty for a note of ours)."""
-    if not isinstance(note, str) or not note.startswith(NOTE_PREFIX):
-        return {}
-    try:
-        kept = json.loads(note[len(NOTE_PREFIX):])
-    except ValueError:
-        return {}
-    return kept if isinstance(kept, dict) else {}
-
-
 def to_acled_rows(events: list[dict[str, Any]], context: Any, report: MappingReport) -> list[dict[str, Any]]:
     rows = []
     for event in events:

@@ -67,6 +67,19 @@ def events_with_figures(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return events
 
 
+def kept_fields(note: Any, prefix: str) -> dict[str, str]:
+    """The columns of the other dataset that an import kept in an evidence note (``prefix`` + JSON); empty for a note of ours."""
+    import json
+
+    if not isinstance(note, str) or not note.startswith(prefix):
+        return {}
+    try:
+        kept = json.loads(note[len(prefix):])
+    except ValueError:
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
 class ExportContext:
     """The other tables an export needs: the fields an import kept, actor names, publishers."""
 
@@ -75,12 +88,12 @@ class ExportContext:
         self.kept_by_event: dict[tuple[str, str], tuple[dict[str, str], str | None]] = {}
         evidence = related.get("evidence")
         if evidence is not None and len(evidence):
-            from conflict_events._interop.acled import kept_fields as acled_kept
-            from conflict_events._interop.ucdp_ged import kept_fields as ucdp_kept
+            from conflict_events._interop.acled import NOTE_PREFIX as ACLED_NOTE
+            from conflict_events._interop.ucdp_ged import NOTE_PREFIX as UCDP_NOTE
 
             for row in records(evidence[[c for c in ("event_id", "quote", "note") if c in evidence.columns]]):
-                for name, read in (("ACLED", acled_kept), ("UCDP GED", ucdp_kept)):
-                    kept = read(row.get("note"))
+                for name, prefix in (("ACLED", ACLED_NOTE), ("UCDP GED", UCDP_NOTE)):
+                    kept = kept_fields(row.get("note"), prefix)
                     if kept:
                         self.kept_by_event[(str(row["event_id"]), name)] = (kept, row.get("quote"))
         actors = related.get("actors")

@@ -202,16 +202,6 @@ def import_ucdp_ged(path: str | Path, out: str | Path | None = None, *, layout: 
     return report, (Path(out) if out is not None else sink)
 
 
-def kept_fields(note: Any) -> dict[str, str]:
-    if not isinstance(note, str) or not note.startswith(NOTE_PREFIX):
-        return {}
-    try:
-        kept = json.loads(note[len(NOTE_PREFIX):])
-    except ValueError:
-        return {}
-    return kept if isinstance(kept, dict) else {}
-
-
 def to_ucdp_rows(events: list[dict[str, Any]], context: Any, report: MappingReport) -> list[dict[str, Any]]:
     rows = []
     for event in events:
