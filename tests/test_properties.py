@@ -61,8 +61,8 @@ def plain(value):
         return [plain(item) for item in value]
     if value is None or pd.isna(value):
         return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
+    if isinstance(value, pd.Timestamp):  # a date field is naive; a date-time field is UTC
+        return value.to_pydatetime() if value.tzinfo is not None else value.date()
     if hasattr(value, "item"):
         return value.item()
     return value
