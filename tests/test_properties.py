@@ -75,9 +75,16 @@ def rows_of(frame, table):
     return sorted(rows, key=lambda r: tuple(str(r[k]) for k in schema.resource(table)["schema"]["primaryKey"]))
 
 
+def stored(value, field):
+    """A record's value as the descriptor says it is stored: a date-time field keeps a date alone as midnight UTC."""
+    if field["type"] == "datetime" and type(value) is datetime.date:
+        return datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.timezone.utc)
+    return value
+
+
 def expected_rows(dataset, table):
-    names = [f["name"] for f in schema.fields(table)]
-    rows = [{name: row.get(name) for name in names} for row in dataset.rows()[table]]
+    fields = schema.fields(table)
+    rows = [{f["name"]: stored(row.get(f["name"]), f) for f in fields} for row in dataset.rows()[table]]
     return sorted(rows, key=lambda r: tuple(str(r[k]) for k in schema.resource(table)["schema"]["primaryKey"]))
 
 
