@@ -5,8 +5,10 @@
 A small valid contribution (bench/generate.py) is broken on purpose: a few
 events of each corruption kind of the generator, and evidence and sources
 rows that break each of their rules (a reference to an unknown event, source
-or actor, a quote too long or empty, a repeated key, a source the event does
-not list, a formula, a repeated source id, a bad code, date and pattern).
+or actor, a claim too long or missing, a quote of a report that is not
+archived, a repeated key, a source the event does not list, a formula, a
+verification level the evidence does not support, a repeated source id, a bad
+code, date and pattern).
 Both tools run on the three files; the exact counts per rule and the listed
 problems must agree.
 """
@@ -59,17 +61,24 @@ def broken(folder: Path) -> None:
     evidence = _read(valid / "evidence.csv")
     evidence["event_id"][7001] = "CE999999"  # an unknown event (and CE107001 has no evidence)
     evidence["source_id"][7011] = "no-such-source"
-    evidence["quote"][7021] = "x" * 1001
-    evidence["quote"][7031] = None
+    evidence["claim"][7021] = "x" * 1001
+    evidence["claim"][7031] = None  # neither a quote nor a claim
     evidence["attributed_to"][7041] = "NOBODY"
     evidence["source_id"][7051] = "bench-report-1" if evidence["source_id"][7051] != "bench-report-1" else "bench-report-2"  # not in source_ids
-    evidence["quote"][7061] = "=1+1"
-    for name in ("event_id", "source_id", "quote"):  # a repeated key (and CE107071 has no evidence)
+    evidence["claim"][7061] = "=1+1"
+    for name in ("event_id", "source_id", "claim", "stance"):  # a repeated key (and CE107071 has no evidence)
         evidence[name][7071] = evidence[name][7070]
+    evidence["quote"][7081] = "A quote of a report that is not archived."  # a quote of an unarchived report, and a claim too
+    evidence["quote"][7091], evidence["claim"][7091] = "Only a quote, of a report that is not archived.", None
+    evidence["stance"][7101] = "supports"  # (and the event is made disputed below: no entry contradicts it)
     _write(evidence, folder / "evidence.csv")
+    events = _read(folder / "events.csv")
+    events["verification"][7101] = "disputed"
+    events["verification"][7111] = "confirmed"  # one publisher, attributed to no authority of the country
+    _write(events, folder / "events.csv")
     sources = (valid / "sources.csv").read_text(encoding="utf-8").splitlines()
     sources.append(sources[1])  # a repeated source id
-    sources.append('"bench-report-x","rumour","T",,,"2024-13-01","english",,')  # enum, type, pattern
+    sources.append('"bench-report-x","rumour","T",,,"2024-13-01","day","english",,')  # enum, type, pattern
     (folder / "sources.csv").write_text("\n".join(sources) + "\n", encoding="utf-8")
 
 

@@ -6,20 +6,25 @@
 Each file's table is its name (``events.csv``, ``evidence.csv``,
 ``sources.csv``). pyarrow.csv streams each file in blocks, every column as
 text; pyarrow.compute checks each block against the descriptor
-(conflict_events.schema: types, required, enum, pattern, minimum/maximum,
+(conflict_events._schema: types, required, enum, pattern, minimum/maximum,
 length), and every text cell for a formula start and for raw control
 characters. Then the rules ``validate`` adds, written here by hand:
 
 * events: end before start, fatalities order, country code, coordinates
   inside or near the country's box, subtype of the type, retired ids;
-* across rows: unique ids, the evidence's primary key (event, source, quote),
+* evidence: exactly one of quote and claim;
+* across rows: unique ids, the evidence's primary key (event, source, locator,
+  quote, claim),
   near-duplicate events (same type, place and dates under another id);
 * across files: every reference (events' actors and sources, evidence's
   event, source and actor) against the given rows and the package's own
   records; every event has evidence; each event's ``source_ids`` lists the
   sources of its evidence; quotes of archived sources occur in the text; an
   event with casualty figures has a casualty report (the package's: the floor
-  reads no casualties file, and compares no figures).
+  reads no casualties file, and compares no figures); a quote's source is
+  archived or a dataset; each event's verification level is one its evidence
+  supports (disputed: a contradicting entry; confirmed: the country's
+  authority or two publishers; claimed: an actor of a party).
 
 None of this comes from conflict_events' rule catalogue or its engine (the
 ratio to ``validate`` would mean nothing): only the descriptor, the package's
@@ -41,7 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 
 MAX_LISTED = 1000
 FORMULA_BYTES = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)  # first characters a spreadsheet runs as a formula
@@ -50,6 +55,10 @@ CONTROL = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 FIGURES = ("fatalities_low", "fatalities_best", "fatalities_high", "injured", "missing", "casualties_as_of")
 NEAR_DUPLICATE_KEY = ["event_type", "country_iso3", "location", "latitude", "longitude", "start_date", "end_date"]
 INTEGER, NUMBER, DATE = r"^[+-]?[0-9]+$", r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
+EVIDENCE_KEY = ["event_id", "source_id", "locator", "quote", "claim"]
+#: actor types that speak for a state (a level "confirmed" by the event country's authority)
+AUTHORITIES = ["state", "force", "government_body", "official"]
 #: the order tables are read in: the targets of references first
 ORDER = ("sources", "actors", "events", "evidence", "casualties", "equipment", "retired")
 
@@ -59,7 +68,7 @@ def _context() -> dict:
 
     from conflict_events._catalogue.rows import NEAR_DEGREES, country_box
     from conflict_events._paths import DATASET_DIR
-    from conflict_events.records import read_records
+    from conflict_events._records import read_records
 
     codes = sorted(c.alpha_3 for c in pycountry.countries)
     boxed = [c for c in codes if country_box(c) is not None]
@@ -84,6 +93,9 @@ def _context() -> dict:
         "evidence_events": [str(r["event_id"]) for r in records["evidence"]],
         "retired": [str(r["event_id"]) for r in records["retired"]],
         "casualty_events": [str(r["event_id"]) for r in records["casualties"]],
+        "actor_rows": pa.table({k: pa.array([r.get(k) for r in records["actors"]], pa.string()) for k in ("actor_id", "country_iso3", "actor_type")}),
+        "source_rows": pa.table({k: pa.array([None if r.get(k) is None else str(r.get(k)) for r in records["sources"]], pa.string())
+                                 for k in ("source_id", "source_type", "archived_sha256", "publisher")}),
         "texts": texts,
     }
 
@@ -114,7 +126,7 @@ class Kept:
 
     def __init__(self) -> None:
         self.columns: dict[str, list[pa.Array]] = collections.defaultdict(list)
-        self.flags: list[np.ndarray] = []  # events: the row has casualty figures
+        self.flags: list[np.ndarray] = []  # events: the row has casualty figures; evidence: neither or both of quote and claim
         self.files: list[np.ndarray] = []
         self.lines: list[np.ndarray] = []
 
@@ -158,11 +170,7 @@ def _fields_check(batch: pa.RecordBatch, fields: list[dict], report, ctx: dict) 
             report(control, "control-character")
             typed[name] = text
         elif kind == "date":
-            ok = pc.match_substring_regex(text, DATE)
-            parsed = pc.strptime(pc.if_else(ok, text, None), format="%Y-%m-%d", unit="s", error_is_null=True)
-            # strptime rolls 2023-02-30 over to 2023-03-02: a day that is not in the calendar changes the month
-            month = pc.cast(pc.utf8_slice_codeunits(pc.if_else(ok, text, None), 5, 7), pa.int64())
-            parsed = pc.if_else(pc.equal(pc.month(parsed), month), parsed, None)
+            parsed = _day(text, pc.match_substring_regex(text, DATE))
             report(_mask(pc.and_(present, pc.is_null(parsed))), "type")
             typed[name] = parsed
         elif kind in ("integer", "number"):
@@ -180,9 +188,19 @@ def _fields_check(batch: pa.RecordBatch, fields: list[dict], report, ctx: dict) 
             if "minLength" in constraints:
                 report(_mask(pc.less(pc.list_value_length(items), constraints["minLength"])), "length")
             typed[name] = items
-        else:  # datetime: read as text (no events, evidence or sources field has it)
+        else:  # datetime: a date, or a date and time (only its day is parsed: no rule here compares the time)
+            day = _day(pc.utf8_slice_codeunits(text, 0, 10), pc.match_substring_regex(text, DATETIME))
+            report(_mask(pc.and_(present, pc.is_null(day))), "type")
             typed[name] = text
     return typed
+
+
+def _day(text: pa.Array, ok: pa.Array) -> pa.Array:
+    """The day of each YYYY-MM-DD cell that ``ok`` admits; null for the others and for days not in the calendar."""
+    parsed = pc.strptime(pc.if_else(ok, text, None), format="%Y-%m-%d", unit="s", error_is_null=True)
+    # strptime rolls 2023-02-30 over to 2023-03-02: a day that is not in the calendar changes the month
+    month = pc.cast(pc.utf8_slice_codeunits(pc.if_else(ok, text, None), 5, 7), pa.int64())
+    return pc.if_else(pc.equal(pc.month(parsed), month), parsed, None)
 
 
 def _text_rules(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -279,16 +297,18 @@ def check(paths: list[Path]) -> dict:
                 keep.columns["event_id"].append(typed["event_id"])
                 keep.columns["near"].append(_joined([batch.column(k) for k in NEAR_DUPLICATE_KEY]))
                 keep.columns["source_ids"].append(batch.column("source_ids"))
-                for name in ("actor1_id", "actor2_id"):
+                for name in ("actor1_id", "actor2_id", "country_iso3", "verification"):
                     keep.columns[name].append(typed[name])
                 figures = np.zeros(batch.num_rows, dtype=bool)
                 for name in FIGURES:
                     figures |= pc.is_valid(typed[name]).to_numpy(zero_copy_only=False)
                 keep.flags.append(figures)
             elif table == "evidence":
-                for name in ("event_id", "source_id", "attributed_to"):
+                for name in ("event_id", "source_id", "attributed_to", "stance", "quote"):
                     keep.columns[name].append(typed[name])
-                keep.columns["key"].append(_joined([typed["event_id"], typed["source_id"], typed["quote"]]))
+                keep.columns["key"].append(_joined([typed[k] for k in EVIDENCE_KEY]))
+                has_quote, has_claim = pc.is_valid(typed["quote"]), pc.is_valid(typed["claim"])
+                keep.flags.append(_mask(pc.equal(has_quote, has_claim)))  # neither, or both: evidence-kind, with the quotes' sources
                 if ctx["texts"]:  # quotes of sources with an archived text occur in it
                     archived = _mask(pc.and_(pc.is_in(typed["source_id"], value_set=pa.array(list(ctx["texts"]))), pc.is_valid(typed["quote"])))
                     bad = np.zeros(batch.num_rows, dtype=bool)
@@ -299,6 +319,9 @@ def check(paths: list[Path]) -> dict:
                 for field in fields:
                     if field.get("constraints", {}).get("unique"):
                         keep.columns[field["name"]].append(typed[field["name"]])
+                if table == "sources":
+                    for name in ("source_type", "archived_sha256", "publisher"):
+                        keep.columns[name].append(typed[name])
             keep.files.append(np.full(batch.num_rows, file, dtype=object))
             keep.lines.append(lines)
             offset += batch.num_rows
@@ -355,6 +378,52 @@ def _across(kept: dict[str, Kept], problems: Problems, ctx: dict) -> None:
         _report_rows(problems, _reference(evidence.column("attributed_to"), actors), "foreign-key", files, lines)
         repeated, _ = _first_seen(evidence.column("key"))
         _report_rows(problems, repeated, "primary-key", files, lines)
+        # a quote needs an archived source or a dataset row (the given sources replace the package's of the same id)
+        given = kept["sources"] if "sources" in kept else None
+        known = ctx["source_rows"]
+        if given is not None:
+            given_rows = pa.table({k: given.column(k) for k in ("source_id", "source_type", "archived_sha256", "publisher")})
+            known = pa.concat_tables([known.filter(pc.invert(pc.is_in(known["source_id"], value_set=given_rows["source_id"]))), given_rows])
+        quotable = known.filter(pc.or_(pc.is_valid(known["archived_sha256"]), pc.equal(known["source_type"], "dataset")))["source_id"]
+        quote, source = evidence.column("quote"), evidence.column("source_id")
+        unquotable = _mask(pc.and_(pc.is_valid(quote), pc.invert(pc.is_in(source, value_set=quotable))))
+        _report_rows(problems, unquotable | np.concatenate(evidence.flags), "evidence-kind", files, lines)  # once per row
+        if events:
+            _verification(events, evidence, known, ctx, problems)
+
+
+def _verification(events: Kept, evidence: Kept, sources: pa.Table, ctx: dict, problems: Problems) -> None:
+    """An event's verification level is one its evidence (the given rows) supports."""
+    actors = ctx["actor_rows"]
+    ev = pa.table({"event_id": evidence.column("event_id"), "source_id": evidence.column("source_id"),
+                   "attributed_to": evidence.column("attributed_to"), "stance": pc.fill_null(evidence.column("stance"), "supports")})
+    ev_ids = events.column("event_id")
+    place = pa.table({"event_id": ev_ids, "country": events.column("country_iso3"), "a1": events.column("actor1_id"), "a2": events.column("actor2_id")})
+    who = actors.rename_columns(["actor", "actor_country", "actor_type"])
+    place = place.join(who.select(["actor", "actor_country"]).rename_columns(["a1", "c1"]), "a1", join_type="left outer")
+    place = place.join(who.select(["actor", "actor_country"]).rename_columns(["a2", "c2"]), "a2", join_type="left outer")
+    disputed = ev.filter(pc.equal(ev["stance"], "contradicts"))["event_id"]
+    supports = ev.filter(pc.not_equal(ev["stance"], "contradicts"))
+    published = supports.join(sources.select(["source_id", "publisher"]), "source_id", join_type="inner")
+    published = published.filter(pc.is_valid(published["publisher"])).group_by("event_id").aggregate([("publisher", "count_distinct")])
+    confirmed = [published.filter(pc.greater_equal(published["publisher_count_distinct"], 2))["event_id"]]
+    said = supports.join(who, keys="attributed_to", right_keys="actor", join_type="inner").join(place, "event_id", join_type="inner")
+    if said.num_rows:
+        home = pc.fill_null(pc.equal(said["actor_country"], said["country"]), False)
+        confirmed.append(said.filter(pc.and_(home, pc.is_in(said["actor_type"], value_set=pa.array(AUTHORITIES))))["event_id"])
+        stake = pc.or_(home, pc.or_(pc.fill_null(pc.equal(said["actor_country"], said["c1"]), False),
+                                    pc.fill_null(pc.equal(said["actor_country"], said["c2"]), False)))
+        claimed = said.filter(stake)["event_id"]
+    else:
+        claimed = pa.array([], pa.string())
+    met = {"disputed": disputed, "confirmed": pa.chunked_array(confirmed, pa.string()), "claimed": claimed}
+    level = events.column("verification")
+    bad = np.zeros(len(ev_ids), dtype=bool)
+    for name, ids in met.items():
+        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        bad |= _mask(pc.and_(pc.equal(level, name), pc.invert(pc.is_in(ev_ids, value_set=ids))))
+    files, lines = events.where()
+    _report_rows(problems, bad, "verification", files, lines)
 
 
 def _report_rows(problems: Problems, mask: np.ndarray, rule: str, files: np.ndarray, lines: np.ndarray) -> None:

@@ -2,7 +2,7 @@
 
     python bench/frictionless_check.py FILE.csv    # prints {"rows": N, "problems": [[line, rule], ...]}
 
-The schema is the ``events`` resource of conflict_events.schema, as the
+The schema is the ``events`` resource of conflict_events._schema, as the
 package publishes it, without ``foreignKeys`` (which need the other tables).
 Every error is kept (``limit_errors`` is lifted) and named by the package's
 rule ids: a ``constraint-error`` by its constraint, ``type-error`` as
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from frictionless import Resource, Schema, system
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 
 CONSTRAINTS = {"minLength": "length", "maxLength": "length"}
 ERRORS = {"type-error": "type", "unique-error": "unique", "primary-key": "unique"}

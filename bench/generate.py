@@ -6,13 +6,14 @@
 
 A contribution (``contribution-ROWS-KIND/``) is the way a bulk import
 arrives: ``events.csv`` with ROWS new events (ids from CE100000, so 900,000
-is the most), ``evidence.csv`` with one row per event, quoting one of five
-new sources, and ``sources.csv`` with those sources (none has an archived
-text). ``valid``: every rule holds. ``bad``: every event breaks the id
+is the most), ``evidence.csv`` with one row per event, a claim of one of five
+new sources (cited reports, none archived: so claims, not quotes; the
+report contradicts the events marked disputed), and ``sources.csv`` with
+those sources. ``valid``: every rule holds. ``bad``: every event breaks the id
 pattern and every odd row repeats the type, place and dates of the row
 before it. ``meta.json`` gives the expected count of each rule.
 
-Every value comes from the descriptor (conflict_events.schema): codes from
+Every value comes from the descriptor (conflict_events._schema): codes from
 the vocabularies, coordinates inside the country's bounding box
 (conflict_events._catalogue.rows.country_box), subtypes under their type, actor
 ids from the package's own records. Figures are left empty, as new events
@@ -68,9 +69,9 @@ def _context():
     """What the generator derives from the package: fields, vocabularies, countries, known ids."""
     import pycountry
 
-    from conflict_events import schema
+    from conflict_events import _schema as schema
     from conflict_events._paths import DATASET_DIR
-    from conflict_events.records import read_records
+    from conflict_events._records import read_records
     from conflict_events._catalogue.rows import country_box
 
     vocab = schema.vocabularies()
@@ -127,7 +128,7 @@ def _chunk(ctx: dict, start: int, size: int, rng: np.random.Generator) -> dict[s
     actors = np.array(ctx["actors"] + [None], dtype=object)
     out["actor1_id"] = actors[rng.integers(0, len(actors), size)]
     out["actor2_id"] = actors[rng.integers(0, len(actors), size)]
-    for name in ("fatalities_low", "fatalities_best", "fatalities_high", "injured", "missing", "casualties_as_of"):
+    for name in ("fatalities_low", "fatalities_best", "fatalities_high", "injured", "missing", "casualties_as_of", "casualties_as_of_precision"):
         out[name] = np.full(size, None, dtype=object)
     out["weapon"] = np.where(rng.random(size) < 0.2, "Kh-22", None).astype(object)
     out["verification"] = np.array(ctx["verification"], dtype=object)[rng.integers(0, len(ctx["verification"]), size)]
@@ -226,6 +227,9 @@ FIRST_ID = 100_000
 #: how many new sources a contribution adds (in its sources.csv): its evidence cites these,
 #: which have no archived text (an archived text would make every quote a substring search)
 NEW_SOURCES = 5
+#: the verification levels of a contribution's events: those that one report of one publisher
+#: supports (confirmed needs two publishers or the country's authority; claimed, a party's actor)
+CONTRIBUTION_LEVELS = ("reported", "unverified", "disputed")
 
 
 def _sources(count: int) -> dict[str, list]:
@@ -237,6 +241,7 @@ def _sources(count: int) -> dict[str, list]:
         "publisher": ["Bench Monitoring Mission"] * count,
         "url": [f"https://example.org/reports/{i + 1}" for i in range(count)],
         "published": [f"2024-0{1 + i % 9}-15" for i in range(count)],
+        "published_precision": ["day"] * count,
         "language": ["en"] * count,
         "archived_sha256": [None] * count,
         "note": [None] * count,
@@ -268,7 +273,7 @@ def generate_contribution(rows: int, kind: str = "valid", seed: int = 20230116, 
     pacsv.write_csv(pa.table({k: pa.array(v, type=pa.string()) for k, v in sources.items()}), out / "sources.csv")
     fields = ctx["fields"]
     event_schema = pa.schema([(f, pa.string()) for f in fields])
-    evidence_fields = ["event_id", "source_id", "quote", "attributed_to", "note"]
+    evidence_fields = ["event_id", "source_id", "quote", "claim", "locator", "stance", "attributed_to", "note"]
     evidence_schema = pa.schema([(f, pa.string()) for f in evidence_fields])
     near_key = ("event_type", "event_subtype", "country_iso3", "location", "latitude", "longitude", "start_date", "end_date")
     with pacsv.CSVWriter(out / "events.csv", event_schema) as events, pacsv.CSVWriter(out / "evidence.csv", evidence_schema) as evidence:
@@ -276,20 +281,26 @@ def generate_contribution(rows: int, kind: str = "valid", seed: int = 20230116, 
             size = min(CHUNK, rows - start)
             rng = np.random.default_rng([seed, start])
             cols = _chunk(ctx, FIRST_ID + start, size, rng)
+            # one report per event: it supports the event (reported, unverified) or contradicts it (disputed)
+            cols["verification"] = np.array(CONTRIBUTION_LEVELS, dtype=object)[rng.integers(0, len(CONTRIBUTION_LEVELS), size)]
             if kind == "bad":
                 cols["event_id"] = np.char.add(cols["event_id"].astype(str), "X").astype(object)
                 for name in near_key:  # odd rows take the place and dates of the even row before them
                     cols[name][1::2] = cols[name][0:-1:2][: len(cols[name][1::2])]
             events.write_table(pa.table({f: pa.array(cols[f], type=pa.string()) for f in fields}, schema=event_schema))
             numbers = np.arange(FIRST_ID + start, FIRST_ID + start + size).astype(str)
-            quote = np.char.add(np.char.add("Witnesses reported the incident numbered ", numbers), " near the named place.")
+            claim = np.char.add(np.char.add("Witnesses reported the incident numbered ", numbers), " near the named place.")
+            none = pa.nulls(size, pa.string())
             actors = np.array(ctx["actors"] + [None], dtype=object)
             evidence.write_table(pa.table({
                 "event_id": pa.array(cols["event_id"], type=pa.string()),
                 "source_id": pa.array(cols["source_ids"], type=pa.string()),  # one source per event: its source_ids
-                "quote": pa.array(quote.astype(object), type=pa.string()),
+                "quote": none,
+                "claim": pa.array(claim.astype(object), type=pa.string()),  # the sources are cited reports, not archived
+                "locator": none,
+                "stance": pa.array(np.where(cols["verification"] == "disputed", "contradicts", "supports").astype(object), type=pa.string()),
                 "attributed_to": pa.array(actors[rng.integers(0, len(actors), size)], type=pa.string()),
-                "note": pa.array(np.full(size, None, dtype=object), type=pa.string()),
+                "note": none,
             }, schema=evidence_schema))
     expected = {} if kind == "valid" else {"pattern": rows, "near-duplicate": rows // 2}
     meta = {"rows": rows, "kind": kind, "seed": seed, "first_id": f"CE{FIRST_ID:06d}", "sources": sources["source_id"],

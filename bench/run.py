@@ -6,7 +6,7 @@
 
 Validation of a bulk contribution (bench/data/, made by bench/generate.py if missing):
 ``events.csv`` with ``--rows`` new events (ids from CE100000), ``evidence.csv`` with
-one row per event, each quoting one of five new sources, and ``sources.csv`` with
+one row per event, each a claim of one of five new sources, and ``sources.csv`` with
 those sources (none has an archived text). Measured, each as a child process:
 
 * ``validate``: ``python -m conflict_events validate events.csv evidence.csv
@@ -172,7 +172,7 @@ LOAD_SNIPPETS = {
 
 
 def bench_load(args: argparse.Namespace) -> dict:
-    from conflict_events import data
+    from conflict_events import _data as data
 
     path = str(data.release_dir() / "events.parquet")
     names = list(LOAD_SNIPPETS)

@@ -13,7 +13,7 @@ import importlib
 from typing import Any
 
 from conflict_events._paths import DATASET_DIR as _DATASET_DIR
-from conflict_events.errors import ConflictEventsError
+from conflict_events._errors import ConflictEventsError
 
 __all__ = ["ConflictEventsError", "cite", "diff", "from_acled", "from_ucdp_ged", "load", "pandera_schema", "tables",
            "to_acled", "to_plover", "to_ucdp_ged", "validate", "validate_frame", "versions"]
@@ -24,11 +24,11 @@ __version__ = "1.0.0"
 #: Public names defined in modules that import pandas: imported on first use, so that
 #: ``import conflict_events`` (and the command line's --help, --version and cite) stay quick.
 _LAZY = {
-    "load": "conflict_events.data",
-    "tables": "conflict_events.data",
-    "versions": "conflict_events.data",
+    "load": "conflict_events._data",
+    "tables": "conflict_events._data",
+    "versions": "conflict_events._data",
     "validate_frame": "conflict_events._engine.frames",
-    "pandera_schema": "conflict_events.rules",
+    "pandera_schema": "conflict_events._rules",
     "from_acled": "conflict_events._interop",
     "from_ucdp_ged": "conflict_events._interop",
     "to_acled": "conflict_events._interop",
@@ -40,14 +40,7 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    if name.startswith("__"):  # a dunder probe (doctest's __test__, copy's __deepcopy__...) is no submodule
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    try:  # a submodule, as ``conflict_events.data`` was reachable when this module imported it
-        return importlib.import_module(f"{__name__}.{name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"{__name__}.{name}":
-            raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
@@ -85,7 +78,7 @@ def validate(paths: Any = None, *, base: Any = _DATASET_DIR, table: str | None =
 
     Raises
     ------
-    conflict_events.validator.UsageError
+    conflict_events._validator.UsageError
         A path that does not exist, or an unknown ``table``.
 
     See Also
@@ -107,7 +100,7 @@ def validate(paths: Any = None, *, base: Any = _DATASET_DIR, table: str | None =
     >>> problem.line, problem.field, problem.rule
     (2, 'event_type', 'enum')
     """
-    from conflict_events.validator import validate as _validate
+    from conflict_events._validator import validate as _validate
 
     return _validate(paths, base=base, table=table, max_problems=max_problems)
 
@@ -147,7 +140,7 @@ def diff(a: Any, b: Any) -> Any:
     fingerprint: sha256:... -> sha256:...
     no changes
     """
-    from conflict_events.changes import diff as _diff
+    from conflict_events._changes import diff as _diff
 
     return _diff(a, b)
 
@@ -187,6 +180,6 @@ def cite(version: str | None = None, style: str = "text") -> str:
     ...
     }
     """
-    from conflict_events.citation import cite as _cite
+    from conflict_events._citation import cite as _cite
 
     return _cite(version, style)

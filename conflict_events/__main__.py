@@ -1,5 +1,5 @@
 import sys
 
-from conflict_events.cli import main
+from conflict_events._cli import main
 
 sys.exit(main())

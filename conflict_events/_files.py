@@ -24,7 +24,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from conflict_events.problems import Problem
+from conflict_events._problems import Problem
 
 #: A source id, as the ``sources.source_id`` field's pattern says; only such a name is looked up in the archive.
 SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")

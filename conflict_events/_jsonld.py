@@ -3,7 +3,7 @@
 :func:`dataset_jsonld` derives it from the release's ``datapackage.json``
 alone (nothing else is read), so ``build`` or ``release`` can write it beside
 the descriptor, and ``conflict-events export --jsonld`` prints it. The
-authors are those of :func:`conflict_events.citation.cite`.
+authors are those of :func:`conflict_events._citation.cite`.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ def dataset_jsonld(desc: dict[str, Any]) -> dict[str, Any]:
 
     Examples
     --------
-    >>> import conflict_events as ce
+    >>> from conflict_events._data import descriptor
     >>> from conflict_events._jsonld import dataset_jsonld
-    >>> ld = dataset_jsonld(ce.data.descriptor("1.0.0"))
+    >>> ld = dataset_jsonld(descriptor("1.0.0"))
     >>> ld["@type"], ld["version"]
     ('Dataset', '1.0.0')
     """
-    from conflict_events.citation import authors, title
-    from conflict_events.remote import RELEASES_URL, release_url
+    from conflict_events._citation import authors, title
+    from conflict_events._remote import RELEASES_URL, release_url
 
     version = desc["version"]
     files = release_url(version, RELEASES_URL)

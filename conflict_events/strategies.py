@@ -6,11 +6,11 @@ This module is the only one that imports hypothesis, and
 ``import conflict_events`` does not import it.
 
 Every value is derived from the descriptor (``schema/datapackage.yaml`` and
-``schema/vocabularies.yaml`` through :mod:`conflict_events.schema`): codes
+``schema/vocabularies.yaml`` through :mod:`conflict_events._schema`): codes
 from the vocabularies, ids from the fields' patterns, counts and coordinates
 from their minimum and maximum, country codes from pycountry. On top of the
 Table Schema, what is generated keeps every rule of
-:mod:`conflict_events.rules`: ``end_date >= start_date``; low <= best <=
+:mod:`conflict_events._rules`: ``end_date >= start_date``; low <= best <=
 high; coordinates inside the country's bounding box
 (:func:`conflict_events._catalogue.rows.country_box`); a subtype whose vocabulary
 ``parent`` is the event's type; the event's figures equal to its latest
@@ -31,8 +31,8 @@ The strategies:
     folder and ``Dataset.write(folder)`` writes that folder.
 ``packages(...)``
     a dict ``table name -> DataFrame`` for events, actors, sources, evidence,
-    casualties and equipment, typed as :func:`conflict_events.check.check_tables`
-    takes them (the output of :mod:`conflict_events.coerce`).
+    casualties and equipment, typed as :func:`conflict_events._check.check_tables`
+    takes them (the output of :mod:`conflict_events._coerce`).
 ``dataset_files(...)``
     a dict ``relative path -> YAML text`` (``actors.yaml``, ``sources.yaml``,
     ``events/CE…yaml``); :func:`write_files` writes it into a folder.
@@ -48,7 +48,7 @@ Example::
 
     from hypothesis import given
     from conflict_events import strategies as ces
-    from conflict_events.check import check_tables
+    from conflict_events._check import check_tables
 
     @given(ces.packages())
     def test_any_valid_package_is_valid(tables):
@@ -74,8 +74,8 @@ import pandas as pd
 import yaml
 from hypothesis import strategies as st
 
-from conflict_events import _timeline, schema as _schema
-from conflict_events.dtypes import VALIDATION_DTYPES, enum_of
+from conflict_events import _timeline, _schema
+from conflict_events._dtypes import VALIDATION_DTYPES, enum_of
 from conflict_events._catalogue.references import LATEST_FIGURES
 from conflict_events._catalogue.verification import DEMANDING
 from conflict_events._catalogue.rows import ESTIMATES as FATALITY_COLUMNS, country_box
@@ -428,7 +428,7 @@ class Dataset:
         return out
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """The six tables as typed DataFrames, as :func:`conflict_events.check.check_tables` takes them."""
+        """The six tables as typed DataFrames, as :func:`conflict_events._check.check_tables` takes them."""
         return {name: typed_frame(name, rows) for name, rows in self.rows().items()}
 
     def files(self) -> dict[str, str]:

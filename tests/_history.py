@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from conflict_events._paths import DATASET_DIR, RELEASES_DIR
-from conflict_events.release import release
+from conflict_events._release import release
 from tests.conftest import REPO, edit
 
 CREATED = {"2.1.0": "2026-12-01", "3.0.0": "2026-12-02", "3.0.1": "2026-12-03"}

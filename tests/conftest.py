@@ -27,7 +27,7 @@ def dataset(tmp_path: Path) -> Path:
 @pytest.fixture
 def release_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The package's releases copied to a temporary folder that load() reads instead."""
-    from conflict_events import _paths, data
+    from conflict_events import _paths, _data as data
 
     target = tmp_path / "releases"
     shutil.copytree(RELEASES_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))

@@ -13,8 +13,8 @@ from frictionless import Checklist, Package, system
 import yaml
 
 from conflict_events._paths import SCHEMA_DIR
-from conflict_events.build import BuildError, build
-from conflict_events.integrity import sha256_file
+from conflict_events._build import BuildError, build
+from conflict_events._integrity import sha256_file
 from tests.conftest import edit
 
 
@@ -89,7 +89,7 @@ def test_every_shipped_release_passes_frictionless():
 SIGNAL_DURING_BUILD = r"""
 import os, signal, sys
 from pathlib import Path
-from conflict_events import build
+from conflict_events import _build as build
 real = build.pq.write_table
 def write(*args, **kwargs):
     real(*args, **kwargs)
@@ -119,7 +119,7 @@ def test_a_terminated_build_cleans_up_at_once(tmp_path, dataset):
 
 
 def test_only_staging_folders_of_processes_that_are_gone_are_removed(tmp_path):
-    from conflict_events.build import remove_stale_staging, staging_dir
+    from conflict_events._build import remove_stale_staging, staging_dir
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()

@@ -14,7 +14,7 @@ from conflict_events._catalogue import RULES, Rule, register
 from conflict_events._catalogue._rule import unregister
 from conflict_events._catalogue.docs import markdown
 from conflict_events._engine.frames import validate_frame
-from conflict_events.rules import pandera_schema
+from conflict_events._rules import pandera_schema
 from tests.conftest import REPO
 
 
@@ -79,7 +79,7 @@ def test_output_is_bounded_per_rule_and_the_counts_are_exact(tmp_path):
 
 
 def test_cli_json_report_has_format_problems_and_counts(tmp_path):
-    from conflict_events.cli import main
+    from conflict_events._cli import main
 
     path = _bad_events(tmp_path / "events.csv", 5)
     import contextlib

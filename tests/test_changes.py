@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import conflict_events as ce
-from conflict_events.changes import next_version, schema_changes
+from conflict_events._changes import next_version, schema_changes
 from tests import _history
 from tests.conftest import edit
 
@@ -142,7 +142,7 @@ def _run(*args):
     import contextlib
     import io
 
-    from conflict_events.cli import main
+    from conflict_events._cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -198,7 +198,7 @@ def _package_with(tmp_path, name, path):
 
 @pytest.mark.parametrize("path", ["/dev/zero", "../events.parquet", "sub/../../events.parquet"])
 def test_diff_refuses_a_resource_path_outside_the_package_folder(tmp_path, path):
-    from conflict_events.integrity import IntegrityError
+    from conflict_events._integrity import IntegrityError
 
     folder = _package_with(tmp_path, "events", path)
     with pytest.raises(IntegrityError, match="resource path .* (must be a name inside|is not a file name inside) the package folder"):
@@ -206,7 +206,7 @@ def test_diff_refuses_a_resource_path_outside_the_package_folder(tmp_path, path)
 
 
 def test_diff_refuses_a_symbolic_link_that_leaves_the_package_folder(tmp_path):
-    from conflict_events.integrity import IntegrityError
+    from conflict_events._integrity import IntegrityError
 
     folder = _package_with(tmp_path, "events", "events.parquet")
     (folder / "events.parquet").unlink()

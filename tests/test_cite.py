@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 import conflict_events as ce
+from conflict_events import _data
 from tests import _history
 
 FINGERPRINT = "sha256:4b7ec337515086b3b044f0f6157a49be8e6ce9bf246fb80a1083543d2ec2ae92"
@@ -57,7 +58,7 @@ def test_cff_style_is_a_citation_file(tmp_path):
 def test_the_repository_citation_names_the_latest_release():
     cff = yaml.safe_load((_history.REPO / "CITATION.cff").read_text(encoding="utf-8"))
     latest = ce.versions()[-1]
-    desc = ce.data.descriptor(latest)
+    desc = _data.descriptor(latest)
     assert (cff["version"], str(cff["date-released"]), cff["identifiers"][0]["value"]) == (latest, desc["created"][:10], desc["fingerprint"])
 
 
@@ -68,7 +69,7 @@ def test_a_release_known_only_to_the_registry_is_cited_without_download(tmp_path
     monkeypatch.setenv("CONFLICT_EVENTS_CACHE", str(tmp_path_factory.mktemp("cache")))
     citation = ce.cite("2.1.0")
     assert "version 2.1.0" in citation and "released 2026-12-01" in citation
-    assert ce.data.registry.read(release_copy)["2.1.0"]["fingerprint"] in citation
+    assert _data.registry.read(release_copy)["2.1.0"]["fingerprint"] in citation
 
 
 def _run(*args):
@@ -76,7 +77,7 @@ def _run(*args):
     import contextlib
     import io
 
-    from conflict_events.cli import main
+    from conflict_events._cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -69,5 +69,5 @@ def test_quick_commands_start_without_pandas(args):
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "conflict_events", *args], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "conflict_events.cli" in imported  # the log is there
+    assert "conflict_events._cli" in imported  # the log is there
     assert not {"pandas", "pyarrow", "pandera", "numpy"} & imported

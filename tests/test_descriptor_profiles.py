@@ -14,7 +14,7 @@ import json
 import pytest
 from frictionless import Field, Package, Resource, Schema
 
-from conflict_events import schema
+from conflict_events import _schema as schema
 from conflict_events._paths import RELEASES_DIR
 
 #: Properties this package adds and documents, by level.

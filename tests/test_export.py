@@ -14,13 +14,14 @@ import pytest
 import yaml
 
 import conflict_events as ce
-from conflict_events import export as ex
+from conflict_events import _data
+from conflict_events import _export as ex
 from conflict_events._paths import SCHEMA_DIR
-from conflict_events.cli import main
+from conflict_events._cli import main
 from tests import _history
 
 VOCABULARIES = yaml.safe_load((SCHEMA_DIR / "vocabularies.yaml").read_text(encoding="utf-8"))
-RELEASE = ce.data.release_dir("1.0.0")
+RELEASE = _data.release_dir("1.0.0")
 RAW_EVENTS = pq.read_table(RELEASE / "events.parquet").to_pylist()
 ATTACK = "\r=cmd|' /C calc'!A0"  # a carriage return, then a formula: a spreadsheet runs it, a lax CSV reader starts a row
 TWO_LINES = "first line\nsecond line"
@@ -40,7 +41,7 @@ def rows(content: bytes) -> list[dict]:
 @pytest.fixture
 def hostile_summaries(monkeypatch):
     """load() as it is, except that the first event's summary holds a CR and a formula, and the second a line break."""
-    real = ce.data.load
+    real = _data.load
 
     def load(table="events", *args, **kwargs):
         frame = real(table, *args, **kwargs)
@@ -108,7 +109,7 @@ def test_stata(tmp_path):
 
 
 def test_stata_keeps_long_text_whole(monkeypatch, tmp_path):
-    real = ce.data.load
+    real = _data.load
     long = "word " * 1000  # 5,000 bytes: more than a Stata str# holds
 
     def load(table="events", *args, **kwargs):

@@ -1,6 +1,9 @@
 """The public API is small and explicit: __all__ is pinned, errors share one base class, and the package is typed."""
 
 import importlib.resources
+import pkgutil
+import pydoc
+import re
 
 import conflict_events as ce
 
@@ -14,12 +17,27 @@ def test_all_is_exactly_the_public_api():
         assert callable(getattr(ce, name)), name
 
 
+def test_every_module_but_the_documented_strategies_is_private():
+    modules = {info.name for info in pkgutil.iter_modules(ce.__path__)}
+    assert {name for name in modules if not name.startswith("_")} == {"strategies"}
+
+
+def test_help_lists_only_the_public_api():
+    text = pydoc.render_doc(ce, renderer=pydoc.plaintext)
+    contents = re.search(r"PACKAGE CONTENTS\n(.*?)\n\n", text, re.S).group(1).splitlines()
+    contents = [line.split()[0] for line in contents]
+    assert [name for name in contents if not name.startswith("_")] == ["strategies"]
+    functions = re.findall(r"^    (\w+)\(", text.split("FUNCTIONS", 1)[1], re.M)
+    assert {name for name in functions if not name.startswith("__")} == set(ce.__all__) - {"ConflictEventsError"}
+    assert "load" in dir(ce) and "_data" not in ce.__all__
+
+
 def test_every_error_the_package_raises_on_purpose_is_a_conflict_events_error():
-    from conflict_events.integrity import IntegrityError
-    from conflict_events.problems import BuildError
-    from conflict_events.release import ReleaseError
-    from conflict_events.remote import DownloadError
-    from conflict_events.validator import UsageError
+    from conflict_events._integrity import IntegrityError
+    from conflict_events._problems import BuildError
+    from conflict_events._release import ReleaseError
+    from conflict_events._remote import DownloadError
+    from conflict_events._validator import UsageError
 
     for error in (IntegrityError, BuildError, ReleaseError, DownloadError, UsageError):
         assert issubclass(error, ce.ConflictEventsError), error

@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import conflict_events as ce
-from conflict_events import _files, cli, records, tablefiles
-from conflict_events.export import export
-from conflict_events.records import load_yaml
-from conflict_events.report import render
+from conflict_events import _files, _cli as cli, _records as records, _tablefiles as tablefiles
+from conflict_events._export import export
+from conflict_events._records import load_yaml
+from conflict_events._render import render
 from tests.conftest import REPO
 
 RECORD = (REPO / "validation" / "gallery" / "valid" / "input" / "CE000100.yaml").read_text("utf-8")

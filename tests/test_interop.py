@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import conflict_events as ce
-from conflict_events import schema
+from conflict_events import _schema as schema
 from conflict_events._interop import crosswalk as cw
 from conflict_events._interop import drafts
-from conflict_events.cli import main
+from conflict_events._cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interop"
 ACLED_2023 = FIXTURES / "acled_2023.csv"   # the 2023 columns, a BOM, CRLF, a quoted newline, empty precisions

@@ -82,7 +82,7 @@ def test_known_at_is_checked():
 
 
 def test_info_known_at(capsys):
-    from conflict_events.cli import main
+    from conflict_events._cli import main
 
     assert main(["info", "--version", "2.0.0", "--known-at", "2023-01-14T16:00:00Z"]) == 0
     out = capsys.readouterr().out

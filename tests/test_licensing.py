@@ -4,7 +4,8 @@ import shutil
 import tomllib
 
 import conflict_events as ce
-from conflict_events import validator
+from conflict_events import _data
+from conflict_events import _validator as validator
 from tests.conftest import REPO
 
 
@@ -17,7 +18,7 @@ def test_the_wheel_leaves_the_archive_out():
 
 def test_the_releases_carry_no_text_only_the_sha256():
     for version in ce.versions():
-        folder = ce.data.release_dir(version)
+        folder = _data.release_dir(version)
         assert sorted(p.suffix for p in folder.iterdir()) == [".json"] + [".parquet"] * (len(list(folder.iterdir())) - 1)
     sources = ce.load("sources", version="2.0.0").set_index("source_id")
     assert sources.loc["article-2023-01-16-belarus-drills-dnipro-strike", "archived_sha256"]

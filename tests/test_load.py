@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 import conflict_events as ce
+from conflict_events import _data
 from conflict_events._paths import SCHEMA_DIR
-from conflict_events.integrity import IntegrityError
+from conflict_events._integrity import IntegrityError
 
 
 def test_public_api_is_small():
@@ -44,7 +45,7 @@ def test_codes_are_categoricals_with_the_vocabularys_codes():
 
 def test_load_matches_the_parquet_file():
     df = ce.load()
-    raw = pq.read_table(ce.data.release_dir() / "events.parquet").to_pylist()
+    raw = pq.read_table(_data.release_dir() / "events.parquet").to_pylist()
     assert df["event_id"].tolist() == [r["event_id"] for r in raw]
     assert df["source_ids"].tolist() == [r["source_ids"].split(";") for r in raw]
     dnipro = df.set_index("event_id").loc["CE000004"]
@@ -98,7 +99,7 @@ def test_a_changed_file_is_refused(release_copy):
 # --- filters that catch mistakes -----------------------------------------------------------------
 
 VOCABULARIES = yaml.safe_load((SCHEMA_DIR / "vocabularies.yaml").read_text(encoding="utf-8"))
-RAW_EVENTS = pq.read_table(ce.data.release_dir("2.0.0") / "events.parquet").to_pylist()
+RAW_EVENTS = pq.read_table(_data.release_dir("2.0.0") / "events.parquet").to_pylist()
 SOURCE = "article-2023-01-16-belarus-drills-dnipro-strike"
 
 
@@ -140,7 +141,7 @@ def test_a_filter_on_a_list_column_means_membership():
 
 
 def test_membership_in_lists_row_by_row():
-    from conflict_events.data import _contains_any
+    from conflict_events._data import _contains_any
 
     lists = pa.chunked_array([pa.array([["a", "b"], ["c"], [], None, ["b", "d"]], pa.list_(pa.string()))])
     assert _contains_any(lists, ["b"]).to_pylist() == [True, False, False, False, True]
@@ -173,7 +174,7 @@ def test_a_campaign_from_october_to_january_shows_up_in_january():
 
 
 def test_actor_names_come_with_the_events():
-    names = {a["actor_id"]: a["name"] for a in pq.read_table(ce.data.release_dir("2.0.0") / "actors.parquet").to_pylist()}
+    names = {a["actor_id"]: a["name"] for a in pq.read_table(_data.release_dir("2.0.0") / "actors.parquet").to_pylist()}
     df = ce.load(with_actor_names=True)
     at = list(df.columns).index("actor1_id")
     assert list(df.columns)[at:at + 4] == ["actor1_id", "actor1_name", "actor2_id", "actor2_name"]

@@ -26,15 +26,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conflict_events import schema
+from conflict_events import _schema as schema
 from conflict_events import strategies as ces
-from conflict_events.assemble import raw_frame, unknown_fields
-from conflict_events.build import build
-from conflict_events.check import check_tables
-from conflict_events.coerce import coerce, locate
-from conflict_events.dtypes import to_pandas
-from conflict_events.problems import dedupe
-from conflict_events.validator import validate
+from conflict_events._assemble import raw_frame, unknown_fields
+from conflict_events._build import build
+from conflict_events._check import check_tables
+from conflict_events._coerce import coerce, locate
+from conflict_events._dtypes import to_pandas
+from conflict_events._problems import dedupe
+from conflict_events._validator import validate
 
 TABLES = ces.RECORD_TABLES
 
@@ -176,7 +176,7 @@ def test_build_is_deterministic(dataset):
 @HEAVY
 @given(ces.datasets())
 def test_a_package_differs_from_itself_in_nothing(dataset):
-    from conflict_events.changes import diff
+    from conflict_events._changes import diff
 
     with tempfile.TemporaryDirectory() as tmp:
         out = build(Path(tmp) / "out", dataset.write(Path(tmp) / "dataset"))
@@ -191,12 +191,12 @@ def test_a_package_differs_from_itself_in_nothing(dataset):
 @given(ces.datasets())
 def test_csv_and_json_exports_validate_and_read_back_equal(dataset):
     """Export every table of a release as CSV and as JSON: the files validate, and read back as load() gives them."""
-    from conflict_events import _paths, data, registry
-    from conflict_events.export import export
+    from conflict_events import _paths, _data as data, _registry as registry
+    from conflict_events._export import export
     import polars as pl
 
     from conflict_events._engine.typing import parse
-    from conflict_events.tablefiles import batches
+    from conflict_events._tablefiles import batches
 
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
         tmp = Path(tmp)
@@ -288,7 +288,7 @@ def test_whole_numbers_are_read_exactly_and_too_large_ones_are_type_problems(tmp
     import polars as pl
 
     from conflict_events._engine.typing import parse
-    from conflict_events.tablefiles import batches
+    from conflict_events._tablefiles import batches
 
     exact = _events_csv(tmp_path, injured=str(2**53 + 1))
     (batch,) = batches(exact, "events.csv", table="events")

@@ -73,7 +73,7 @@ def test_the_dnipro_casualty_reports_run_from_the_first_to_the_final_toll():
 
 def test_own_records_read_the_same_under_yaml_1_2_as_under_1_1():
     """The switch to YAML 1.2's core schema changed no value of the package's records (dates stay text in both readings)."""
-    from conflict_events.records import load_yaml
+    from conflict_events._records import load_yaml
 
     def plain(value):  # numbers as floats: YAML 1.1 made them numbers, the reader keeps their text
         if isinstance(value, (datetime.date, datetime.datetime)):

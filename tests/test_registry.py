@@ -8,7 +8,7 @@ import pytest
 
 import conflict_events as ce
 from conflict_events._paths import RELEASES_DIR
-from conflict_events.integrity import IntegrityError
+from conflict_events._integrity import IntegrityError
 
 #: Release 1.0.0 as published: pinned here, so that a change to a file and to the registry together still fails.
 PUBLISHED = {
@@ -129,7 +129,7 @@ def test_cite_refuses_a_release_whose_files_changed(release_copy):
 
 
 def test_each_file_is_checked_once_per_process(release_copy, monkeypatch):
-    from conflict_events import data
+    from conflict_events import _data as data
 
     checked = []
     real = data.verify_file

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conflict_events.build import BuildError
-from conflict_events.release import ReleaseError, release
-from conflict_events.validator import validate
+from conflict_events._build import BuildError
+from conflict_events._release import ReleaseError, release
+from conflict_events._validator import validate
 from tests import _history
 from tests._history import add_event_and_casualty_report, copy_workspace, make, merge_ce000003
 

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 import conflict_events as ce
-from conflict_events import _paths, data
-from conflict_events.release import LOCK_NAME, ReleaseError, write_atomic
+from conflict_events import _paths, _data as data
+from conflict_events._release import LOCK_NAME, ReleaseError, write_atomic
 from tests._history import add_event_and_casualty_report, copy_workspace, make
 from tests.conftest import REPO
 
@@ -19,7 +19,7 @@ from tests.conftest import REPO
 CRASH = r"""
 import os, sys
 from pathlib import Path
-from conflict_events import build, release
+from conflict_events import _build as build, _release as release
 root, step = Path(sys.argv[1]), sys.argv[2]
 if step == "build":  # while the Parquet files are written
     build.pq.write_table = lambda *args, **kwargs: os._exit(9)
@@ -81,7 +81,7 @@ def test_a_crash_after_the_registry_is_written_leaves_a_complete_release(workspa
 
 
 def test_an_error_before_the_registry_is_written_takes_the_release_back(workspace, monkeypatch):
-    from conflict_events import release as module
+    from conflict_events import _release as module
 
     registry = (workspace / "releases" / "registry.json").read_bytes()
 

@@ -10,9 +10,9 @@ import time
 import pytest
 
 import conflict_events as ce
-from conflict_events import data
-from conflict_events.integrity import IntegrityError
-from conflict_events.remote import CACHE_VARIABLE, URL_VARIABLE, DownloadError
+from conflict_events import _data as data
+from conflict_events._integrity import IntegrityError
+from conflict_events._remote import CACHE_VARIABLE, URL_VARIABLE, DownloadError
 from tests import _history
 
 
@@ -129,7 +129,7 @@ def test_a_tampered_cache_is_refused(remote, serve, monkeypatch):
 
 
 def test_the_url_template(monkeypatch):
-    from conflict_events.remote import release_url
+    from conflict_events._remote import release_url
 
     monkeypatch.delenv(URL_VARIABLE, raising=False)
     assert release_url("1.2.3") == "https://raw.githubusercontent.com/conflict-events/conflict-events/v1.2.3/conflict_events/releases/1.2.3/"
@@ -224,7 +224,7 @@ def serve_with():
     (_Announces, r"the server announces 1073741824 bytes; the registry records \d+"),
 ])
 def test_a_slow_or_oversized_download_is_cut_off_and_nothing_is_cached(remote, serve_with, monkeypatch, handler, reason):
-    from conflict_events import remote as module
+    from conflict_events import _remote as module
 
     _, cache = remote
     monkeypatch.setattr(module, "TIMEOUT", 1)
@@ -238,7 +238,7 @@ def test_a_slow_or_oversized_download_is_cut_off_and_nothing_is_cached(remote, s
 
 
 def test_the_deadline_scales_with_the_size():
-    from conflict_events.remote import MIN_RATE, TIMEOUT, Downloader
+    from conflict_events._remote import MIN_RATE, TIMEOUT, Downloader
 
     assert Downloader(0).seconds == TIMEOUT
     assert Downloader(10 * MIN_RATE).seconds == TIMEOUT + 10

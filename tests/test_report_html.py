@@ -30,7 +30,7 @@ import conflict_events as ce
 import conflict_events._report.page as page_module
 from conflict_events._report import render, render_frames, write
 from conflict_events._report.outlines import from_topojson, outlines
-from conflict_events.cli import main
+from conflict_events._cli import main
 
 CHROMIUM = "/usr/bin/chromium"
 TABLES = ("events", "actors", "sources", "evidence", "casualties", "equipment")

@@ -50,8 +50,8 @@ def test_event_without_evidence(dataset):
 
 def test_event_figures_must_equal_the_latest_report(dataset):
     """In a table file the figures are given, not derived, and must match the latest report."""
-    from conflict_events.assemble import read_dataset
-    from conflict_events.check import check_tables
+    from conflict_events._assemble import read_dataset
+    from conflict_events._check import check_tables
 
     frames, problems = read_dataset(dataset)
     assert problems == []
@@ -71,7 +71,7 @@ def test_a_later_report_updates_the_event(dataset):
         "  - {as_of: '2023-02-01T22:00:00+02:00', as_of_precision: minute, source_id: nv-2023-01-17-dnipro, "
         "reported_by: UKR-REZNICHENKO, killed_best: 48, note: a test report made the same day at 20:00 UTC}\n",
     )
-    from conflict_events.build import compile_records
+    from conflict_events._build import compile_records
 
     events = compile_records(dataset)["events"].set_index("event_id")
     # a report known only to the day counts from the end of it: after the one timed at 20:00 UTC that day

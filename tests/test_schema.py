@@ -8,12 +8,12 @@ from frictionless import Package, Resource, Schema, system
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conflict_events import schema
+from conflict_events import _schema as schema
 from conflict_events._paths import SCHEMA_DIR
 import polars as pl
 
 from conflict_events._engine.frames import validate_frame
-from conflict_events.rules import pandera_schema
+from conflict_events._rules import pandera_schema
 
 #: the rules a Table Schema expresses, which both views must judge alike
 TABLE_SCHEMA_RULES = {"type", "required", "enum", "pattern", "minimum", "maximum", "length", "unique", "primary-key"}

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 import conflict_events as ce
-from conflict_events import tablefiles
-from conflict_events.export import _text_rows, export
-from conflict_events.report import GITHUB_ANNOTATIONS, render
-from conflict_events.problems import Problem
+from conflict_events import _data
+from conflict_events import _tablefiles as tablefiles
+from conflict_events._export import _text_rows, export
+from conflict_events._render import GITHUB_ANNOTATIONS, render
+from conflict_events._problems import Problem
 from tests.conftest import edit
 
 TABLES = ["events", "actors", "sources", "evidence", "casualties", "equipment", "vocabularies"]
@@ -49,7 +50,7 @@ def test_export_round_trips_values(tmp_path):
 def test_export_neutralises_formulas():
     frame = pd.DataFrame({"actor_id": ["X"], "name": ['=HYPERLINK("http://x")'], "actor_type": ["group"],
                           "country_iso3": [None], "parent_id": [None], "note": ["@SUM(A1)"]})
-    fields = ce.data.descriptor()["resources"][1]["schema"]["fields"]
+    fields = _data.descriptor()["resources"][1]["schema"]["fields"]
     rows = _text_rows(frame, fields, for_csv=True)
     assert rows.loc[0, "name"] == '\'=HYPERLINK("http://x")' and rows.loc[0, "note"] == "'@SUM(A1)"
 
@@ -121,7 +122,7 @@ def test_yaml_object_tags_are_refused_and_never_constructed(tmp_path):
 
 
 def test_yaml_too_large_is_refused(tmp_path, monkeypatch):
-    from conflict_events import records
+    from conflict_events import _records as records
 
     monkeypatch.setattr(records, "MAX_YAML_BYTES", 100)
     path = tmp_path / "CE000052.yaml"

@@ -11,7 +11,7 @@ from typing import Any
 
 import narwhals as nw
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._catalogue._rule import Rule, register
 
 #: list fields that hold ids of another table (a Table Schema cannot declare these as foreign keys)

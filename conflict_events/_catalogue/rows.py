@@ -7,7 +7,7 @@ from typing import Any
 
 import narwhals as nw
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._catalogue._rule import Rule, register
 
 #: the low, best and high estimates of the killed, per table

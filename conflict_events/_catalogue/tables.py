@@ -14,7 +14,7 @@ from typing import Any
 
 import narwhals as nw
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._catalogue._rule import Rule, register
 
 #: Events that agree on all of these are near-duplicates.

@@ -22,11 +22,11 @@ from typing import Any, Callable, Iterable
 import narwhals as nw
 import polars as pl
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._catalogue import RULES, Rule, rules_for
 from conflict_events._catalogue.references import LATEST_FIGURES, references
 from conflict_events._engine.typing import parse
-from conflict_events.problems import Problem
+from conflict_events._problems import Problem
 
 DEFAULT_MAX_PROBLEMS = 1000
 #: the tables whose rows belong to an event record (a record carries all of them): the descriptor's `x-records: nested`

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import polars as pl
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._engine.columnar import DEFAULT_MAX_PROBLEMS, Engine, Part
 from conflict_events._engine.typing import as_text
 
@@ -118,7 +118,7 @@ def validate_frame(frame: Any, table: str = "events", related: Mapping[str, Any]
     >>> report.counts["minimum"]
     1
     """
-    from conflict_events.validator import Report
+    from conflict_events._validator import Report
 
     if _is_spark(frame):
         from conflict_events._engine.spark import validate_spark

@@ -22,11 +22,11 @@ from typing import Any, Mapping
 
 import narwhals as nw
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._catalogue import RULES, Rule, rules_for
 from conflict_events._engine.columnar import DEFAULT_MAX_PROBLEMS, Findings, plain, show
 from conflict_events._engine.typing import _DATE, _INTEGER, _NUMBER
-from conflict_events.problems import Problem
+from conflict_events._problems import Problem
 
 FILE = "<spark>"
 
@@ -84,7 +84,7 @@ def validate_spark(frame: Any, table: str, related: Mapping[str, Any], *, max_pr
     """The report of :func:`conflict_events.validate_frame` for a PySpark DataFrame."""
     from pyspark.sql import functions as F
 
-    from conflict_events.validator import Report
+    from conflict_events._validator import Report
 
     findings = Findings(max_problems)
     skipped: dict[str, str] = {}

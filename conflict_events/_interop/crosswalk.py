@@ -1,7 +1,7 @@
 """The crosswalk of ``schema/vocabularies.yaml``, read as lookup tables in both directions.
 
 Nothing here copies a code list: every table is computed from
-:func:`conflict_events.schema.vocabularies` when first asked for, so a code
+:func:`conflict_events._schema.vocabularies` when first asked for, so a code
 added to the vocabulary (on any branch) is mapped without a change here.
 
 The only facts kept here are the ones the vocabulary does not hold: how
@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 
 #: ACLED time_precision -> UCDP date_prec. 1: the day; 2: the week (ACLED codes the middle day of it);
 #: 3: the month (ACLED codes a day in it). The UCDP code then reads through the vocabulary.

@@ -9,7 +9,7 @@ written a row group per batch, so that memory does not grow with the file.
 Actors and sources are written last, as table files of their own.
 
 The fields and their types are read from the descriptor in use
-(:mod:`conflict_events.schema`); :data:`RELEASE_2_FIELDS` names the fields of
+(:mod:`conflict_events._schema`); :data:`RELEASE_2_FIELDS` names the fields of
 release 2.0.0 that the drafts carry, for as long as the descriptor predates them.
 """
 
@@ -27,7 +27,7 @@ from typing import Any, Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._catalogue.references import LATEST_FIGURES
 
 #: Above this many events an import is written as table files, not YAML records.

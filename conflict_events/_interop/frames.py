@@ -26,14 +26,14 @@ def records(frame: Any) -> list[dict[str, Any]]:
 def load_tables(version: str | None = None, dataset: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """events, evidence, actors and sources of a release (``version``) or of a dataset folder."""
     if dataset is None:
-        from conflict_events import data
+        from conflict_events import _data as data
 
         return {name: data.load(name, version=version) for name in ("events", *RELATED)}
     folder = Path(dataset)
     if not folder.is_dir():
         raise ValueError(f"{folder}: not a folder")
     if (folder / "events").is_dir():
-        from conflict_events.records import read_records
+        from conflict_events._records import read_records
 
         rows, problems = read_records(folder)
         return {name: _frame(rows[name]) for name in ("events", *RELATED)} | {"casualties": _frame(rows["casualties"])}

@@ -24,14 +24,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._paths import DATASET_DIR
 from conflict_events._staging import remove_stale_staging, staging_dir, terminate_as_exit
-from conflict_events.assemble import read_dataset
-from conflict_events.check import check_tables
-from conflict_events.dtypes import arrow_schema
-from conflict_events.integrity import fingerprint, sha256_file
-from conflict_events.problems import BuildError, Problem
+from conflict_events._assemble import read_dataset
+from conflict_events._check import check_tables
+from conflict_events._dtypes import arrow_schema
+from conflict_events._integrity import fingerprint, sha256_file
+from conflict_events._problems import BuildError, Problem
 
 __all__ = ["BuildError", "build", "compile_records", "remove_stale_staging", "staging_dir", "write_package"]
 

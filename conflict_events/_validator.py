@@ -16,16 +16,16 @@ from typing import Any, Iterable
 
 import polars as pl
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._catalogue.references import LATEST_FIGURES
 from conflict_events._engine.columnar import DEFAULT_MAX_PROBLEMS, DERIVED, Engine, Part
 from conflict_events._files import folder_files, outside
 from conflict_events._paths import DATASET_DIR
 from conflict_events._timeline import latest_report
-from conflict_events.errors import ConflictEventsError
-from conflict_events.problems import Problem
-from conflict_events.records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
-from conflict_events.tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, table_of
+from conflict_events._errors import ConflictEventsError
+from conflict_events._problems import Problem
+from conflict_events._records import SHARED_TABLES, event_rows, list_rows, load_yaml, read_records
+from conflict_events._tablefiles import TABLE_SUFFIXES, FileProblem, batches, header_of, table_of
 
 RECORD_TABLES = tuple(_schema.record_tables())
 

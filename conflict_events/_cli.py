@@ -42,7 +42,7 @@ def _positive(text: str) -> int:
 
 def version_text() -> str:
     """What ``conflict-events --version`` prints: the package's version and its data releases."""
-    from conflict_events import __version__, data
+    from conflict_events import __version__, _data as data
 
     bundled = data.bundled_versions()
     lines = [f"conflict-events {__version__}", f"data releases bundled: {', '.join(bundled) or 'none'}"]
@@ -135,7 +135,7 @@ def parser() -> argparse.ArgumentParser:
 
 @command("info")
 def _info(args: argparse.Namespace) -> int:
-    from conflict_events.summary import summary
+    from conflict_events._summary import summary
 
     try:
         text = summary(args.release, args.known_at)
@@ -149,7 +149,7 @@ def _info(args: argparse.Namespace) -> int:
 @command("build")
 def _build(args: argparse.Namespace) -> int:
     from conflict_events._paths import DATASET_DIR
-    from conflict_events.build import build
+    from conflict_events._build import build
 
     print(f"built {build(args.output, args.dataset or DATASET_DIR)}")
     return EXIT_OK
@@ -157,8 +157,8 @@ def _build(args: argparse.Namespace) -> int:
 
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from conflict_events.report import render
-    from conflict_events.validator import UsageError, validate
+    from conflict_events._render import render
+    from conflict_events._validator import UsageError, validate
 
     try:
         report = validate(args.paths or None, table=args.table, max_problems=args.max_problems, **({"base": None} if args.no_base else {}))
@@ -173,7 +173,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("export")
 def _export(args: argparse.Namespace) -> int:
-    from conflict_events import export
+    from conflict_events import _export as export
 
     if args.dataset is not None and not args.as_layout:
         raise ValueError("--dataset goes with --as; the other exports read a release (--version)")
@@ -215,7 +215,7 @@ def _import(args: argparse.Namespace) -> int:
 @command("release")
 def _release(args: argparse.Namespace) -> int:
     from conflict_events import _paths
-    from conflict_events.release import ReleaseError, release
+    from conflict_events._release import ReleaseError, release
 
     try:
         path = release(args.version, args.dataset, args.releases, args.created,
@@ -229,7 +229,7 @@ def _release(args: argparse.Namespace) -> int:
 
 @command("diff")
 def _diff(args: argparse.Namespace) -> int:
-    from conflict_events.changes import diff
+    from conflict_events._changes import diff
 
     changes = diff(args.a, args.b)
     print(changes.to_json() if args.format == "json" else changes.text())
@@ -238,7 +238,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 @command("cite")
 def _cite(args: argparse.Namespace) -> int:
-    from conflict_events.citation import cite
+    from conflict_events._citation import cite
 
     print(cite(args.release, args.style))
     return EXIT_OK
@@ -253,14 +253,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from conflict_events.problems import BuildError
-    from conflict_events.integrity import IntegrityError
+    from conflict_events._problems import BuildError
+    from conflict_events._integrity import IntegrityError
 
     args = parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
     except BuildError as error:  # the records have problems: say every one
-        from conflict_events.report import render
+        from conflict_events._render import render
 
         print(render(error.problems, "text"), file=sys.stderr)
         print(f"conflict-events {args.command}: {error}", file=sys.stderr)

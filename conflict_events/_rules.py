@@ -14,7 +14,7 @@ from typing import Any
 
 import narwhals as nw
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._catalogue import Rule, rules_for
 
 #: pandas dtypes of the Table Schema types, as load() returns them (codes are categoricals there; text here)

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
-from conflict_events.errors import ConflictEventsError
+from conflict_events._errors import ConflictEventsError
 
 
 class IntegrityError(ConflictEventsError):

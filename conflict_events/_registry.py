@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conflict_events.integrity import IntegrityError, member, read_regular, sha256_file, verify_file
+from conflict_events._integrity import IntegrityError, member, read_regular, sha256_file, verify_file
 
 REGISTRY_NAME = "registry.json"
 DESCRIPTOR = "datapackage.json"
@@ -63,7 +63,7 @@ def _file(path: Path) -> dict[str, Any]:
 
 def render(releases: dict[str, dict[str, Any]]) -> str:
     """The text of a registry holding ``releases``, oldest first (deterministic)."""
-    from conflict_events.data import _semver
+    from conflict_events._data import _semver
 
     ordered = {version: releases[version] for version in sorted(releases, key=_semver)}
     document = {

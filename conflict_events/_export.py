@@ -39,7 +39,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from conflict_events import data
+from conflict_events import _data as data
 from conflict_events._catalogue.fields import FORMULA_START
 
 FORMATS = ("csv", "json", "parquet", "dta")
@@ -140,7 +140,7 @@ def export(table: str, fmt: str, output: str | Path, version: str | None = None)
 
     Examples
     --------
-    >>> import tempfile, conflict_events.export as ex
+    >>> import tempfile, conflict_events._export as ex
     >>> path = ex.export("events", "dta", tempfile.mkdtemp(), version="1.0.0")
     >>> path.name
     'events.dta'
@@ -302,7 +302,7 @@ def export_package(output: str | Path, version: str | None = None) -> Path:
 
     Examples
     --------
-    >>> import json, tempfile, conflict_events.export as ex
+    >>> import json, tempfile, conflict_events._export as ex
     >>> path = ex.export_package(tempfile.mkdtemp(), version="1.0.0")
     >>> json.loads(path.read_text())["profile"]
     'tabular-data-package'

@@ -188,8 +188,8 @@ class Package:
 
 def open_package(ref: str | Path) -> Package:
     """A version, a built package folder (or its datapackage.json), or a records folder, read for comparison."""
-    from conflict_events import data
-    from conflict_events.integrity import member, verify_file
+    from conflict_events import _data as data
+    from conflict_events._integrity import member, verify_file
 
     if isinstance(ref, str) and data._is_version(ref):
         folder = data.release_dir(ref)
@@ -207,7 +207,7 @@ def open_package(ref: str | Path) -> Package:
             verify_file(paths[resource["name"]], resource)
         return Package(str(ref), desc, _read_rows(desc, paths))
     if (path / "events").is_dir():
-        from conflict_events.build import compile_records, write_package
+        from conflict_events._build import compile_records, write_package
 
         frames = compile_records(path)
         with tempfile.TemporaryDirectory(prefix="conflict-events-diff-") as scratch:
@@ -220,7 +220,7 @@ def open_package(ref: str | Path) -> Package:
 
 def _descriptor(path: Path) -> dict[str, Any]:
     """A package folder's datapackage.json, with resources that each name a path and give its bytes and hash."""
-    from conflict_events.integrity import IntegrityError, read_regular
+    from conflict_events._integrity import IntegrityError, read_regular
 
     try:
         desc = json.loads(read_regular(path).decode("utf-8"))

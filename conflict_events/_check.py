@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 from conflict_events._engine.columnar import Engine
 from conflict_events._engine.frames import parts_of
-from conflict_events.problems import Problem
+from conflict_events._problems import Problem
 
 
 def check_tables(frames: Mapping[str, Any], archives: Iterable[Path] = (), related: Mapping[str, Any] | None = None,

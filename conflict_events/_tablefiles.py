@@ -42,9 +42,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._files import FileProblem, open_regular, read_bytes, reading
-from conflict_events.problems import Problem
+from conflict_events._problems import Problem
 
 __all__ = ["RawBatch", "FileProblem", "batches", "header_of", "sniff", "table_of", "TABLE_SUFFIXES"]
 

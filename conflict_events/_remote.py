@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from conflict_events._staging import staging_dir, umask_mode
-from conflict_events.errors import ConflictEventsError
-from conflict_events.integrity import IntegrityError
+from conflict_events._errors import ConflictEventsError
+from conflict_events._integrity import IntegrityError
 
 #: Where the releases are published: the release folder inside the repository, at the release's tag.
 RELEASES_URL = "https://raw.githubusercontent.com/conflict-events/conflict-events/v{version}/conflict_events/releases/{version}/"

@@ -7,14 +7,14 @@ data, and reads YAML as YAML 1.2's core schema does:
 - only plain data: text, numbers, ``true``/``false``, ``null``, lists and
   mappings; a tag that would build anything else is refused;
 - numbers keep the text written, as cells of a CSV file do, and
-  :mod:`conflict_events.coerce` types them by the field: ``012`` in a count
+  :mod:`conflict_events._coerce` types them by the field: ``012`` in a count
   is twelve (YAML 1.1 made it octal ten), in a text field it stays ``012``;
   ``0o14``, ``0x0c``, ``1e3`` and ``.inf`` are what the core schema calls
   numbers, and fields that want a whole number report the first three, and
   every number field ``.inf``; ``.nan`` stays the text ``.nan``, never a
   silent empty value;
 - no YAML 1.1 readings: ``1:30`` and ``yes``/``no``/``on``/``off`` are text,
-  and dates stay text until :mod:`conflict_events.coerce` parses them, so
+  and dates stay text until :mod:`conflict_events._coerce` parses them, so
   that 2023-02-30 is a problem to report and not a crash;
 - a key that occurs twice in a mapping, or that is not text, is a problem;
 - limits: :data:`MAX_YAML_BYTES`, :data:`MAX_YAML_DEPTH` and
@@ -36,9 +36,9 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from conflict_events import schema as _schema
+from conflict_events import _schema
 from conflict_events._files import FileProblem, inside, outside, read_bytes, reading
-from conflict_events.problems import Problem
+from conflict_events._problems import Problem
 
 #: Largest YAML file read whole; larger record sets belong in CSV or Parquet.
 MAX_YAML_BYTES = 20 * 1024 * 1024

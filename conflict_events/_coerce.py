@@ -1,7 +1,7 @@
 """Raw cells to typed columns, with one problem per cell that does not fit.
 
 Input is a DataFrame of raw values: text from CSV, or the scalars YAML
-gives. Output has the validation dtypes of :mod:`conflict_events.rules`
+gives. Output has the validation dtypes of :mod:`conflict_events._rules`
 (codes stay text). Empty text is a missing value, as Table Schema's default
 ``missingValues`` say. All work is vectorised, so that a batch of a million
 CSV rows costs a few pandas operations per column.
@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from conflict_events.dtypes import VALIDATION_DTYPES
-from conflict_events.problems import Problem
+from conflict_events._dtypes import VALIDATION_DTYPES
+from conflict_events._problems import Problem
 
 ORIGIN = ("_file", "_line", "_lines")
 _INTEGER = r"[+-]?[0-9]+"
@@ -197,7 +197,7 @@ def _lists(values: pd.Series, delimiter: str) -> tuple[pd.Series, pd.Series]:
     """Delimited text (CSV) or lists (YAML, JSON) to lists of text; the mask marks cells that are neither.
 
     Text is split by Arrow into an Arrow list column (``list<string>``), with
-    no Python list per cell; the checks of :mod:`conflict_events.rules` read
+    no Python list per cell; the checks of :mod:`conflict_events._rules` read
     both forms.
     """
     if values.dtype != object:  # text only: split in one vectorised pass

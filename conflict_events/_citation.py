@@ -2,7 +2,7 @@
 
 A citation names the dataset, the version, the release date, the
 fingerprint (one sha256 over the sha256 of every file of the release, see
-:mod:`conflict_events.integrity`) and where to get it.
+:mod:`conflict_events._integrity`) and where to get it.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def authors(desc: dict[str, Any]) -> list[str]:
 
 def release_info(version: str | None = None) -> dict[str, Any]:
     """What a citation needs about a release: from its datapackage.json, or from the registry if it is not installed."""
-    from conflict_events import data, registry
-    from conflict_events.remote import RELEASES_URL, release_url
+    from conflict_events import _data as data, _registry as registry
+    from conflict_events._remote import RELEASES_URL, release_url
 
     version = data.latest() if version is None else str(version)
     if not data._is_version(version):
@@ -48,7 +48,7 @@ def release_info(version: str | None = None) -> dict[str, Any]:
         entry = registry.read(data.RELEASES_DIR).get(version)
         if entry is None:
             raise LookupError(f"conflict-events has no release {version}; the releases are: {', '.join(data.versions()) or 'none'}")
-        from conflict_events import schema
+        from conflict_events import _schema as schema
 
         desc = {**schema.descriptor(), "version": version, "created": entry["created"], "fingerprint": entry["fingerprint"]}
     licenses = [item.get("name") for item in desc.get("licenses", []) if item.get("name")]

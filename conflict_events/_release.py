@@ -41,12 +41,12 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
-from conflict_events import _paths, registry
+from conflict_events import _paths, _registry as registry
 from conflict_events._staging import staging_dir, terminate_as_exit
-from conflict_events.build import compile_records, write_package
-from conflict_events.changes import Diff, compare, next_version, open_package
-from conflict_events.data import _is_version, _semver
-from conflict_events.errors import ConflictEventsError
+from conflict_events._build import compile_records, write_package
+from conflict_events._changes import Diff, compare, next_version, open_package
+from conflict_events._data import _is_version, _semver
+from conflict_events._errors import ConflictEventsError
 
 CHANGELOG_TYPES = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
 #: The lock file that a running release holds, in the releases folder.
@@ -75,9 +75,9 @@ def release(
     ``created`` is the release date or date-time (default: today). ``changelog`` and
     ``citation`` are the CHANGELOG.md and CITATION.cff to update (None: leave
     it alone). Raises :class:`ReleaseError` when the release is refused and
-    :class:`conflict_events.build.BuildError` when the records are invalid.
+    :class:`conflict_events._build.BuildError` when the records are invalid.
     """
-    from conflict_events import data
+    from conflict_events import _data as data
 
     dataset_dir = Path(dataset_dir if dataset_dir is not None else _paths.DATASET_DIR)
     releases_dir = Path(releases_dir if releases_dir is not None else data.RELEASES_DIR)
@@ -120,7 +120,7 @@ def _release(version: str, dataset_dir: Path, releases_dir: Path, created: str, 
         if changelog is not None:
             updates[changelog] = update_changelog(texts[changelog], version, day, entry["fingerprint"], previous, changes)
         if citation is not None:
-            from conflict_events.citation import update_cff
+            from conflict_events._citation import update_cff
 
             try:
                 updates[citation] = update_cff(texts[citation], version, day, entry["fingerprint"])
@@ -212,7 +212,7 @@ def _previous_folder(version: str, releases_dir: Path, known: dict[str, Any]) ->
                            "trusted as the previous release; every release must be made by `conflict-events release`")
     folder = releases_dir / version
     if not (folder / "datapackage.json").is_file():
-        from conflict_events.remote import fetch
+        from conflict_events._remote import fetch
 
         folder = fetch(version, entry)
     registry.verify_release(folder, entry)

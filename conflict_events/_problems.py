@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from conflict_events.errors import ConflictEventsError
+from conflict_events._errors import ConflictEventsError
 
 
 def rule_ids() -> dict[str, object]:

@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from conflict_events import _timeline, schema as _schema
-from conflict_events.coerce import ORIGIN, coerce, locate
-from conflict_events.problems import Problem
-from conflict_events.records import read_records
+from conflict_events import _timeline, _schema
+from conflict_events._coerce import ORIGIN, coerce, locate
+from conflict_events._problems import Problem
+from conflict_events._records import read_records
 from conflict_events._catalogue.references import LATEST_FIGURES
 
 #: events columns that the build derives from the nested entries of a record

@@ -8,7 +8,7 @@ from collections import Counter
 from itertools import groupby
 from typing import Any, Mapping, Sequence
 
-from conflict_events.problems import Problem
+from conflict_events._problems import Problem
 
 #: GitHub shows at most this many annotations of one kind per step; the rest go to the step summary.
 GITHUB_ANNOTATIONS = 10

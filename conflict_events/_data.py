@@ -5,7 +5,7 @@ Parquet file per table. Every file is checked against the sha256 and byte
 count in the shipped registry (``releases/registry.json``): a data file the
 first time this process reads it, the descriptor every time it is read. A
 release in the registry but not in the package is downloaded and cached (see
-:mod:`conflict_events.remote`).
+:mod:`conflict_events._remote`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conflict_events import _timeline, registry
+from conflict_events import _timeline, _registry as registry
 from conflict_events._paths import RELEASES_DIR
-from conflict_events.integrity import IntegrityError, member, verify_file
+from conflict_events._integrity import IntegrityError, member, verify_file
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported when load() runs, so that the CLI starts quickly
     import pyarrow as pa
@@ -89,7 +89,7 @@ def release_dir(version: str | None = None) -> Path:
         entry = registry.read(RELEASES_DIR).get(version)
         if entry is None:
             raise LookupError(f"conflict-events has no release {version}; the releases are: {', '.join(versions()) or 'none'}")
-        from conflict_events.remote import fetch
+        from conflict_events._remote import fetch
 
         return fetch(version, entry)
     return path
@@ -261,7 +261,7 @@ def load(
     """
     import pyarrow.parquet as pq
 
-    from conflict_events import dtypes
+    from conflict_events import _dtypes as dtypes
 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
@@ -310,7 +310,7 @@ def as_known(folder: Path, desc: dict[str, Any], table: str, when: Any) -> pa.Ta
     """One table of a release as it stood at ``when``, in its file's own form (lists as delimited text).
 
     See ``known_at`` in :func:`load`. The events' figures and ``source_ids``
-    are derived again by the build's own code (:func:`conflict_events.assemble.derive_events`,
+    are derived again by the build's own code (:func:`conflict_events._assemble.derive_events`,
     which orders reports with :mod:`conflict_events._timeline`), and
     ``verification`` by the catalogue's rule (:mod:`conflict_events._catalogue.verification`).
     """
@@ -358,7 +358,7 @@ def as_known(folder: Path, desc: dict[str, Any], table: str, when: Any) -> pa.Ta
 
 def _events_as_known(events: Any, evidence: Any, casualties: Any, sources: Any, actors: Any, desc: dict[str, Any]) -> Any:
     from conflict_events._catalogue.verification import rejudge, requirements
-    from conflict_events.assemble import derive_events
+    from conflict_events._assemble import derive_events
 
     delimiter = next(f for f in _resource(desc, "events")["schema"]["fields"] if f["name"] == "source_ids").get("delimiter", ",")
     derived = derive_events(events, evidence, casualties)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 
-from conflict_events import data
+from conflict_events import _data as data
 
 
 def summary(version: str | None = None, known_at: object = None) -> str:
