@@ -78,7 +78,7 @@ def country_box(iso3: str) -> tuple[float, float, float, float] | None:
 
 def _outside_country(frame: Any, table: str) -> Any:
     """Outside the box (widened by NEAR_DEGREES) of its country; looked up for the countries present only."""
-    located = frame.filter(~nw.col("latitude").is_null() & ~nw.col("longitude").is_null())
+    located = frame.select("country_iso3", "latitude", "longitude").filter(~nw.col("latitude").is_null() & ~nw.col("longitude").is_null())
     countries = located.select("country_iso3").unique()
     if isinstance(countries, nw.LazyFrame):
         countries = countries.collect()

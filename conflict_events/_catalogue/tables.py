@@ -44,7 +44,7 @@ def _unique(frame: Any, related: dict[str, Any], table: str) -> dict[str, Any]:
     for field in _schema.fields(table):
         if field.get("constraints", {}).get("unique") and field["name"] in frame.columns:
             column = nw.col(field["name"])
-            out[field["name"]] = frame.filter(~column.is_null() & ~column.is_first_distinct()).select("_row")
+            out[field["name"]] = frame.select("_row", field["name"]).filter(~column.is_null() & ~column.is_first_distinct()).select("_row")
     return out
 
 
@@ -52,11 +52,12 @@ def _primary_key(frame: Any, related: dict[str, Any], table: str) -> dict[str, A
     key = _schema.resource(table)["schema"].get("primaryKey", [])
     if len(key) < 2:  # a one-column key is its field's `unique`
         return {}
-    return {key[0]: with_key(frame, key, "_key").filter(~nw.col("_key").is_first_distinct()).select("_row")}
+    keyed = with_key(frame.select("_row", *key), key, "_key").select("_row", "_key")
+    return {key[0]: keyed.filter(~nw.col("_key").is_first_distinct()).select("_row")}
 
 
 def _near_duplicate(frame: Any, related: dict[str, Any], table: str) -> dict[str, Any]:
-    keyed = with_key(frame, NEAR_DUPLICATE_KEY, "_near")
+    keyed = with_key(frame.select("_row", "event_id", *NEAR_DUPLICATE_KEY), NEAR_DUPLICATE_KEY, "_near").select("_row", "event_id", "_near")
     first = keyed.filter(nw.col("_near").is_first_distinct()).select("_near", other=nw.col("event_id"))
     repeats = keyed.filter(~nw.col("_near").is_first_distinct() & ~nw.col("event_id").is_duplicated())
     return {"event_id": repeats.join(first, on="_near", how="inner").select("_row", "other")}

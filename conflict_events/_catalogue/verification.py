@@ -103,8 +103,12 @@ def rejudge(recorded: str | None, met: dict[str, bool]) -> str | None:
 
 
 def _unmet(frame: Any, related: dict[str, Any], table: str) -> dict[str, Any]:
-    met = requirements(frame, related["evidence"], related["sources"], related["actors"])
-    rows = frame.select("_row", nw.col("event_id").cast(nw.String), _level=nw.col("verification").cast(nw.String)).join(met, on="event_id", how="left")
+    # only the events at a level that asks something of the evidence, and only their evidence, are judged
+    rows = frame.select("_row", nw.col("event_id").cast(nw.String), _level=nw.col("verification").cast(nw.String)).filter(nw.col("_level").is_in(DEMANDING))
+    evidence = related["evidence"].with_columns(nw.col("event_id").cast(nw.String)).join(rows.select("event_id").unique(), on="event_id", how="semi")
+    asking = frame.with_columns(nw.col("event_id").cast(nw.String)).join(rows.select("event_id").unique(), on="event_id", how="semi")
+    met = requirements(asking, evidence, related["sources"], related["actors"])
+    rows = rows.join(met, on="event_id", how="left")
     broken = nw.lit(False)
     for level in DEMANDING:
         broken = broken | ((nw.col("_level") == level) & ~nw.col(level).fill_null(False)).fill_null(False)

@@ -283,8 +283,9 @@ class Engine:
                 continue
             if base.height and given.height:
                 key = _schema.resource(table, self.desc)["schema"].get("primaryKey", [])
-                if key:
-                    base = base.join(given.select(key).unique(), on=key, how="anti", nulls_equal=True)
+                if key:  # the few given rows that could replace a released one: those that share its first key column
+                    replacing = given.select(key).filter(pl.col(key[0]).is_in(base[key[0]].implode(), nulls_equal=True))
+                    base = base.join(replacing, on=key, how="anti", nulls_equal=True)
                 if table in CHILD_TABLES and self.record_events:
                     base = base.filter(~pl.col("event_id").is_in(list(self.record_events)))
             out[table] = pl.concat([base, given], how="diagonal_relaxed", rechunk=False) if base.height else given
