@@ -326,8 +326,8 @@ def export_package(output: str | Path, version: str | None = None) -> Path:
 
 def export_jsonld(output: str | Path, version: str | None = None) -> Path | None:
     """Write the schema.org ``Dataset`` JSON-LD of a release to ``output`` (``"-"``: standard output)."""
-    from conflict_events._jsonld import dataset_jsonld
+    from conflict_events._jsonld import render
 
     desc = data.descriptor(version)
-    content = (json.dumps(dataset_jsonld(desc), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    content = render(desc).encode("utf-8")
     return _emit(output, content, f"conflict-events-{desc['version']}.jsonld")

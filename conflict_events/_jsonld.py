@@ -1,13 +1,15 @@
 """A release as a schema.org ``Dataset`` in JSON-LD, for dataset search engines.
 
 :func:`dataset_jsonld` derives it from the release's ``datapackage.json``
-alone (nothing else is read), so ``build`` or ``release`` can write it beside
-the descriptor, and ``conflict-events export --jsonld`` prints it. The
+alone (nothing else is read): ``release`` writes it beside the descriptor
+(``dataset.jsonld``, listed in the registry), and ``conflict-events export
+--jsonld`` prints it for any release. The
 authors are those of :func:`conflict_events._citation.cite`.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 #: IANA media types of the formats a release's files can have.
@@ -73,6 +75,11 @@ def dataset_jsonld(desc: dict[str, Any]) -> dict[str, Any]:
         for resource in desc["resources"] for field in resource["schema"]["fields"]
     ]
     return out
+
+
+def render(desc: dict[str, Any]) -> str:
+    """The text of a release's ``dataset.jsonld``: :func:`dataset_jsonld` as indented JSON."""
+    return json.dumps(dataset_jsonld(desc), indent=2, ensure_ascii=False) + "\n"
 
 
 def _download(resource: dict[str, Any], files: str) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from conflict_events._integrity import IntegrityError, member, read_regular, sha
 
 REGISTRY_NAME = "registry.json"
 DESCRIPTOR = "datapackage.json"
+#: the release's schema.org Dataset (JSON-LD), derived from its descriptor by `release`
+JSONLD = "dataset.jsonld"
 
 
 def registry_path(releases_dir: Path) -> Path:
@@ -50,6 +52,8 @@ def entry_for(folder: Path) -> dict[str, Any]:
     files = {DESCRIPTOR: _file(folder / DESCRIPTOR)}
     for resource in descriptor["resources"]:
         files[resource["path"]] = _file(member(folder, resource["path"]))
+    if (folder / JSONLD).is_file():  # releases after 2.0.0 carry their schema.org Dataset
+        files[JSONLD] = _file(folder / JSONLD)
     return {
         "created": descriptor.get("created"),
         "fingerprint": descriptor.get("fingerprint"),

@@ -7,11 +7,12 @@ A release is refused unless
 * every event of the previous release is still there or retired (in
   ``dataset/retired.yaml``, with ``retired_in`` the new version);
 * the version is exactly the bump that the changes since the previous release
-  call for by the data-package-version rules (see :mod:`conflict_events.diff`);
+  call for by the data-package-version rules (see :func:`conflict_events.diff`);
   the refusal names the version to use.
 
-Then the release folder (Parquet files and a datapackage.json with version,
-created, sha256 and bytes per file, and the fingerprint) is moved into place,
+Then the release folder (Parquet files, a datapackage.json with version,
+created, sha256 and bytes per file, and the fingerprint, and dataset.jsonld,
+the schema.org Dataset derived from it) is moved into place,
 and the registry of releases, CHANGELOG.md (a section with the record-level
 changes) and CITATION.cff (version, date-released, fingerprint) are updated.
 Every file is written to a temporary file first and renamed into place.
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import json
 import os
 import re
 import secrets
@@ -106,6 +108,7 @@ def _release(version: str, dataset_dir: Path, releases_dir: Path, created: str, 
         if target.exists() or target.is_symlink():  # not in the registry: what an interrupted release left
             os.replace(target, scratch / "unfinished")
         built = write_package(frames, scratch / version, {"version": version, "created": created})
+        _write_jsonld(built)
         previous = _previous(releases_dir, known)
         changes = None
         if previous is not None:
@@ -142,6 +145,14 @@ def _release(version: str, dataset_dir: Path, releases_dir: Path, created: str, 
             raise ReleaseError(f"release {version} is made and in the registry, but {path} could not be updated "
                                f"({error.strerror or error}); update it by hand") from error
     return target
+
+
+def _write_jsonld(folder: Path) -> None:
+    """The release's schema.org Dataset, from its descriptor, beside it (the registry lists it with the tables)."""
+    from conflict_events._jsonld import render
+
+    descriptor = json.loads((folder / registry.DESCRIPTOR).read_text(encoding="utf-8"))
+    (folder / registry.JSONLD).write_text(render(descriptor), encoding="utf-8")
 
 
 @contextlib.contextmanager

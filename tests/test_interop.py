@@ -149,6 +149,30 @@ def test_import_never_overwrites(tmp_path, capsys):
     assert "must be new or empty" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("layout", ["records", "tables"])
+def test_an_import_that_fails_halfway_leaves_nothing_behind(tmp_path, monkeypatch, layout):
+    from conflict_events._interop import import_file
+
+    real, calls = drafts.arrow_table, []
+
+    def fails_on_the_third_table(table, rows):
+        calls.append(table)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(table, rows)
+
+    def fails_after_one_record(out, *args):
+        (out / "events").mkdir()
+        (out / "events" / "ACLED-UKR1001.yaml").write_text("event_id: ACLED-UKR1001\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(drafts, "arrow_table", fails_on_the_third_table)
+    monkeypatch.setattr(drafts, "_write_records", fails_after_one_record)
+    with pytest.raises(OSError, match="No space"):
+        import_file("acled", ACLED_2023, tmp_path / "drafts", published=PUBLISHED, layout=layout)
+    assert list(tmp_path.iterdir()) == []  # neither the output folder nor a staging folder
+
+
 def test_a_missing_file_is_a_clear_error(tmp_path, capsys):
     assert main(["import", "ucdp-ged", str(tmp_path / "nothing.csv"), "-o", str(tmp_path / "out")]) == 2
     assert "no such file" in capsys.readouterr().err

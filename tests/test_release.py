@@ -74,6 +74,21 @@ def test_the_registry_records_every_release(history):
     assert entries["1.0.0"]["fingerprint"] == FINGERPRINT_1_0_0
 
 
+def test_a_release_carries_its_schema_org_dataset(history):
+    folder = history / "releases" / "2.1.0"
+    desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    ld = json.loads((folder / "dataset.jsonld").read_text(encoding="utf-8"))
+    assert (ld["@context"], ld["@type"], ld["version"]) == ("https://schema.org/", "Dataset", "2.1.0")
+    assert ld["identifier"] == _registry(history)["2.1.0"]["fingerprint"]
+    assert ld["datePublished"] == "2026-12-01T00:00:00Z"
+    downloads = {d["contentUrl"].rsplit("/", 1)[1]: d for d in ld["distribution"]}
+    assert set(downloads) == {r["path"] for r in desc["resources"]}
+    for name, download in downloads.items():
+        assert download["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    assert "dataset.jsonld" in _registry(history)["2.1.0"]["files"]
+    assert not (history / "releases" / "1.0.0" / "dataset.jsonld").exists()  # 1.0.0 and 2.0.0 are as they were released
+
+
 def test_earlier_releases_are_untouched(history):
     from conflict_events._paths import RELEASES_DIR
 

@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shutil
 import unicodedata
 from pathlib import Path
 from typing import Any, Iterable
@@ -29,6 +30,7 @@ import pyarrow.parquet as pq
 
 from conflict_events import _schema
 from conflict_events._catalogue.references import LATEST_FIGURES
+from conflict_events._staging import staging_dir
 
 #: Above this many events an import is written as table files, not YAML records.
 SMALL_IMPORT = 1000
@@ -141,10 +143,13 @@ class Sink:
         self.memory: dict[str, list[pa.Table]] = {t: [] for t in TABLES}
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.count = 0
+        #: where the files are written until the import is done (then renamed to ``out``): a failed import leaves nothing
+        self.target, self.staging = self.out, None
         if self.out is not None:
             if self.out.exists() and (not self.out.is_dir() or any(self.out.iterdir())):
                 raise ValueError(f"{self.out}: the output folder must be new or empty (an import never overwrites records)")
-            self.out.mkdir(parents=True, exist_ok=True)
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.staging = self.out = staging_dir(self.out.parent, self.out.name)
 
     @property
     def as_tables(self) -> bool:
@@ -195,17 +200,31 @@ class Sink:
             self.memory["sources"].append(arrow_table("sources", sources))
             self.result = {t: pa.concat_tables(parts) if parts else arrow_table(t, []) for t, parts in self.memory.items()}
             return self.result
-        if self.as_tables:
-            self.flush()
-            if not self.writers:
-                self._open()
-            for writer in self.writers.values():
-                writer.close()
-            pq.write_table(arrow_table("actors", actors), self.out / "actors.parquet")
-            pq.write_table(arrow_table("sources", sources), self.out / "sources.parquet")
-            return self.out
-        _write_records(self.out, self.drafts, actors, sources)
-        return self.out
+        try:
+            if self.as_tables:
+                self.flush()
+                if not self.writers:
+                    self._open()
+                for writer in self.writers.values():
+                    writer.close()
+                pq.write_table(arrow_table("actors", actors), self.out / "actors.parquet")
+                pq.write_table(arrow_table("sources", sources), self.out / "sources.parquet")
+            else:
+                _write_records(self.out, self.drafts, actors, sources)
+        except BaseException:
+            self.abort()
+            raise
+        return self._into_place()
+
+    def _into_place(self) -> Path:
+        """Rename the finished staging folder to the output folder (an empty one is replaced)."""
+        try:
+            os.replace(self.staging, self.target)
+        except BaseException:
+            self.abort()
+            raise
+        self.out, self.staging = self.target, None
+        return self.target
 
     @property
     def finish_tables(self) -> dict[str, pa.Table]:
@@ -213,8 +232,12 @@ class Sink:
         return self.result
 
     def abort(self) -> None:
+        """Close the files and remove what was written: a failed import leaves no partial output."""
         for writer in self.writers.values():
             writer.close()
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
 
 
 def _plain(row: dict[str, Any], table: str, drop: tuple[str, ...] = ()) -> dict[str, Any]:
