@@ -96,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
     what.add_argument("--as", dest="as_layout", choices=("acled", "ucdp-ged", "plover"),
                       help="the events in another dataset's layout (CSV), codes through the crosswalk; what it cannot hold is reported")
     export.add_argument("--dataset", type=Path, help="with --as: a dataset folder (records or table files) instead of a release")
-    export.add_argument("--format", choices=("csv", "json", "parquet", "dta"), help="the format of --table (dta: Stata 14 or later)")
+    export.add_argument("--format", choices=("csv", "json", "parquet", "dta"), help="the format of --table (dta: Stata 14 or later); by default the suffix of -o")
     export.add_argument("--version", dest="release", help="the release (default: the latest)")
     export.add_argument("-o", "--output", help="the file (or folder) to write; - for standard output")
 
@@ -191,13 +191,21 @@ def _export(args: argparse.Namespace) -> int:
         if args.format not in (None, "csv"):
             raise ValueError("--all writes a CSV Data Package; leave out --format or give --format csv")
         written = export.export_package(args.output, args.release)
-    elif args.format is None:
-        raise ValueError(f"give the format of {args.table} with --format: {', '.join(export.FORMATS)}")
     else:
-        written = export.export(args.table, args.format, args.output, args.release)
+        fmt = args.format or _format_of(args.output, export.FORMATS)
+        if fmt is None:
+            raise ValueError(f"give the format of {args.table} with --format ({', '.join(export.FORMATS)}), "
+                             "or name the output file with one of them as its suffix (events.csv)")
+        written = export.export(args.table, fmt, args.output, args.release)
     if written is not None:
         print(f"wrote {written}")
     return EXIT_OK
+
+
+def _format_of(output: str, formats: tuple[str, ...]) -> str | None:
+    """The format an output file's suffix names (``events.csv``: csv), or None."""
+    suffix = Path(output).suffix.lower().lstrip(".") if output != "-" else ""
+    return suffix if suffix in formats else None
 
 
 @command("import")

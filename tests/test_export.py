@@ -83,6 +83,14 @@ def test_dash_refuses_binary_formats(fmt, tmp_path):
     assert b"Traceback" not in result.stderr and list(tmp_path.iterdir()) == []
 
 
+def test_the_output_file_suffix_gives_the_format(tmp_path):
+    assert run("export", "--table", "actors", "-o", tmp_path / "actors.json", "--version", "1.0.0").returncode == 0
+    assert json.loads((tmp_path / "actors.json").read_text(encoding="utf-8")) == pq.read_table(RELEASE / "actors.parquet").to_pylist()
+    result = run("export", "--table", "actors", "-o", tmp_path / "actors.txt")
+    assert result.returncode == 2 and b"--format (csv, json, parquet, dta)" in result.stderr
+    assert not (tmp_path / "actors.txt").exists()
+
+
 @pytest.mark.parametrize("umask", [0o002, 0o077])
 def test_files_get_the_mode_the_umask_gives(umask, tmp_path):
     assert run("export", "--table", "events", "--format", "csv", "-o", tmp_path / "events.csv", umask=umask).returncode == 0
