@@ -241,7 +241,7 @@ def _record_lines(chunk: bytes, eol: bytes, first_line: int) -> tuple[np.ndarray
     return lines[lengths > 0], lengths[lengths > 0]
 
 
-def _unique_names(header: list[str]) -> list[str]:
+def unique_names(header: list[str]) -> list[str]:
     """The header with each repeat renamed (``name\\x00repeat2``) so that Arrow can read it; repeats are dropped later."""
     seen: dict[str, int] = {}
     names = []
@@ -270,7 +270,7 @@ def csv_batches(path: Path, display: str, columns: list[str] | None = None) -> I
     would hold the whole file in memory.
     """
     layout = _csv_layout(path, display)
-    names = _unique_names(layout.header)
+    names = unique_names(layout.header)
     keep = [n for n, h in zip(names, layout.header) if n == h and (columns is None or n in columns)]
     convert = pacsv.ConvertOptions(column_types={name: _TEXT for name in names}, strings_can_be_null=False, quoted_strings_can_be_null=False,
                                    include_columns=keep)

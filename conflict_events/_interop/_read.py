@@ -10,6 +10,8 @@ from typing import Iterator
 
 import pyarrow as pa
 
+from conflict_events._tablefiles import unique_names
+
 #: Bytes of CSV parsed at a time: a few thousand rows, so a batch's Python rows stay small.
 BLOCK_SIZE = 4 << 20
 
@@ -49,9 +51,9 @@ def text_batches(path: Path, block_size: int = BLOCK_SIZE, *, needs: tuple[str, 
 
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(block_size=block_size, column_names=_unique(names), skip_rows=1),
+            read_options=pacsv.ReadOptions(block_size=block_size, column_names=unique_names(names), skip_rows=1),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in _unique(names)},
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in unique_names(names)},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
         batches = iter(reader)
@@ -70,15 +72,6 @@ def _as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
 
     columns = [pc.cast(c, pa.string()) if not pa.types.is_string(c.type) else c for c in batch.columns]
     return pa.RecordBatch.from_arrays([pc.fill_null(c, "") for c in columns], names=batch.schema.names)
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}.{seen[name]}")
-    return out
 
 
 @functools.lru_cache(maxsize=4096)
