@@ -30,10 +30,11 @@ found (exact counts per rule, against those the contribution's meta.json expects
 and the ratios, each against its target (PASS/MISS):
 
 * validate / floor <= 2 (valid contribution);
-* frictionless / validate >= 8, per row: frictionless' time per row of the
-  events file (its time extrapolated to ``--rows``), over validate's time per
-  row of the whole contribution (events, evidence and sources rows); the wall
-  times' plain ratio is printed too, without a target;
+* frictionless / validate >= 8 on the same events file: frictionless' time
+  for ``events.csv`` (extrapolated to ``--rows``) over that of ``validate
+  events.csv``, the file alone (its problems, every event citing sources and
+  lacking evidence that are not given, are counted, not compared); the ratio
+  per row of the whole contribution is printed too, without a target;
 * validate all-bad / validate <= 3;
 * peak memory of validate < 1 GB, valid and all-bad.
 
@@ -78,7 +79,7 @@ def ensure_contribution(rows: int, kind: str) -> Path:
 FILES = ["events.csv", "evidence.csv", "sources.csv"]
 TARGETS = {
     "validate / floor": ("<=", 2.0),
-    "frictionless / validate, per row": (">=", 8.0),
+    "frictionless / validate, same events file": (">=", 8.0),
     "validate all-bad / validate": ("<=", 3.0),
     "validate peak MB": ("<", 1024.0),
     "validate all-bad peak MB": ("<", 1024.0),
@@ -133,6 +134,8 @@ def bench_validation(args: argparse.Namespace) -> dict:
         "validate": (validate_command(FILES), valid, args.rows),
         "floor": (floor, valid, args.rows),
         "validate all-bad": (validate_command(FILES), bad, args.rows),
+        # the file frictionless reads, alone: its events cite sources and lack evidence that are not given
+        "validate events.csv": (validate_command(["events.csv"]), valid, args.rows),
     }
     if args.floor_bad:
         jobs["floor all-bad"] = (floor, bad, args.rows)
@@ -163,8 +166,11 @@ def bench_validation(args: argparse.Namespace) -> dict:
         want = expected[folder]
         if name.startswith("frictionless"):  # a Table Schema expresses the pattern, not the near-duplicates
             want = {k: v for k, v in want.items() if k == "pattern"}
+        if name == "validate events.csv":  # the file alone: its references and evidence are not given (counted, not compared)
+            want = None
         result["tools"][name] = {"rows": rows, "median_s": statistics.median(walls[name]), "min_s": min(walls[name]), "max_s": max(walls[name]),
-                                 "peak_mb": peaks[name], "counts": counts, "listed": listed, "expected": want, "as_expected": counts == want}
+                                 "peak_mb": peaks[name], "counts": counts, "listed": listed, "expected": want,
+                                 "as_expected": None if want is None else counts == want}
     fr = {v["rows"]: v["median_s"] for k, v in result["tools"].items() if k.startswith("frictionless@")}
     if fr:
         if args.rows in fr:
@@ -179,11 +185,13 @@ def bench_validation(args: argparse.Namespace) -> dict:
     v = tools["validate"]
     result["ratios"] = {"validate / floor": v["median_s"] / tools["floor"]["median_s"]}
     if "frictionless_s" in result:
-        # per row: frictionless reads the events file (rows); validate, the events, evidence and sources files
+        # the same events file: frictionless and validate on events.csv alone
+        result["ratios"]["frictionless / validate, same events file"] = result["frictionless_s"] / tools["validate events.csv"]["median_s"]
+        # per row: frictionless reads the events file; validate, the events, evidence and sources files
         contribution_rows = sum(_rows(valid / name) for name in FILES)
         result["contribution_rows"] = contribution_rows
-        result["ratios"]["frictionless / validate, per row"] = (result["frictionless_s"] / args.rows) / (v["median_s"] / contribution_rows)
-        result["ratios"]["frictionless (events) / validate (all three files), wall time"] = result["frictionless_s"] / v["median_s"]
+        result["ratios"]["frictionless / validate, per row of the contribution"] = (
+            (result["frictionless_s"] / args.rows) / (v["median_s"] / contribution_rows))
     result["ratios"]["validate all-bad / validate"] = tools["validate all-bad"]["median_s"] / v["median_s"]
     result["ratios"]["validate peak MB"] = v["peak_mb"]
     result["ratios"]["validate all-bad peak MB"] = tools["validate all-bad"]["peak_mb"]
@@ -235,7 +243,8 @@ def report(validation: dict | None, load: dict | None) -> str:
                   f"{validation['repeats']} run(s) each, interleaved:", ""]
         lines.append(f"  {'tool':<22} {'rows':>9} {'median s':>9} {'min s':>8} {'max s':>8} {'peak MB':>8}  problems found (exact counts; listed)")
         for name, tool in validation["tools"].items():
-            check = "as expected" if tool["as_expected"] else f"EXPECTED {_counts_text(tool['expected'])}"
+            check = ("not compared" if tool["as_expected"] is None else
+                     "as expected" if tool["as_expected"] else f"EXPECTED {_counts_text(tool['expected'])}")
             lines.append(f"  {name:<22} {tool['rows']:>9,} {tool['median_s']:9.2f} {tool['min_s']:8.2f} {tool['max_s']:8.2f} {tool['peak_mb']:8.0f}  "
                          f"{_counts_text(tool['counts'])}; {tool['listed']:,} listed: {check}")
         if "frictionless_s" in validation and f"frictionless@{rows}" not in validation["tools"]:

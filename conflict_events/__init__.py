@@ -44,7 +44,8 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names only: what ``dir(conflict_events)`` and tab completion offer."""
+    return sorted({*__all__, "__version__"})
 
 
 def validate(paths: Any = None, *, base: Any = _DATASET_DIR, table: str | None = None, max_problems: int = 1000) -> Any:

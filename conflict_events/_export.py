@@ -329,5 +329,12 @@ def export_jsonld(output: str | Path, version: str | None = None) -> Path | None
     from conflict_events._jsonld import render
 
     desc = data.descriptor(version)
-    content = render(desc).encode("utf-8")
+    stored = data.release_dir(desc["version"]) / "dataset.jsonld"  # a release made after 2.0.0 carries its own
+    if stored.is_file():
+        from conflict_events._integrity import verify_file
+
+        verify_file(stored, data.registry.expected_file(desc["version"], stored.name, data.RELEASES_DIR), "the registry of releases")
+        content = stored.read_bytes()
+    else:
+        content = render(desc).encode("utf-8")
     return _emit(output, content, f"conflict-events-{desc['version']}.jsonld")

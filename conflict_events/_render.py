@@ -30,7 +30,7 @@ def render(problems: Sequence[Problem], fmt: str = "text", files: Sequence[str] 
         return json.dumps({
             "format": JSON_FORMAT,
             "valid": not problems,
-            "problems": [{k: p.to_dict()[k] for k in JSON_KEYS} for p in problems],
+            "problems": [{k: getattr(p, k) for k in JSON_KEYS} for p in problems],
             "counts": dict(sorted(counts.items())),
             "skipped": dict(sorted((skipped or {}).items())),
             "files": list(files),

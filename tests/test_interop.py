@@ -150,14 +150,14 @@ def test_import_never_overwrites(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("layout", ["records", "tables"])
-def test_an_import_that_fails_halfway_leaves_nothing_behind(tmp_path, monkeypatch, layout):
+@pytest.mark.parametrize("given", ["new", "empty folder"])
+def test_an_import_that_fails_halfway_leaves_nothing_behind(tmp_path, monkeypatch, layout, given):
     from conflict_events._interop import import_file
 
-    real, calls = drafts.arrow_table, []
+    real = drafts.arrow_table
 
-    def fails_on_the_third_table(table, rows):
-        calls.append(table)
-        if len(calls) == 3:
+    def fails_on_the_actors(table, rows):  # the last step of a tables import: its other files are written
+        if table == "actors":
             raise OSError(28, "No space left on device")
         return real(table, rows)
 
@@ -166,11 +166,30 @@ def test_an_import_that_fails_halfway_leaves_nothing_behind(tmp_path, monkeypatc
         (out / "events" / "ACLED-UKR1001.yaml").write_text("event_id: ACLED-UKR1001\n")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(drafts, "arrow_table", fails_on_the_third_table)
+    out = tmp_path / "drafts"
+    if given == "empty folder":
+        out.mkdir()
+    monkeypatch.setattr(drafts, "arrow_table", fails_on_the_actors)
     monkeypatch.setattr(drafts, "_write_records", fails_after_one_record)
     with pytest.raises(OSError, match="No space"):
-        import_file("acled", ACLED_2023, tmp_path / "drafts", published=PUBLISHED, layout=layout)
-    assert list(tmp_path.iterdir()) == []  # neither the output folder nor a staging folder
+        import_file("acled", ACLED_2023, out, published=PUBLISHED, layout=layout)
+    assert [p.name for p in tmp_path.iterdir()] == ([] if given == "new" else ["drafts"])  # no staging folder either
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("layout", ["records", "tables"])
+def test_an_import_into_an_empty_folder_or_a_link_to_one_keeps_it(tmp_path, layout):
+    from conflict_events._interop import import_file
+
+    folder, link = tmp_path / "mounted", tmp_path / "link"
+    folder.mkdir()
+    folder.chmod(0o770)
+    link.symlink_to(folder)
+    import_file("acled", ACLED_2023, link, published=PUBLISHED, layout=layout)
+    assert link.is_symlink() and oct(folder.stat().st_mode & 0o777) == oct(0o770)
+    names = {p.name for p in folder.iterdir()}
+    assert names == ({"events", "actors.yaml", "sources.yaml"} if layout == "records" else
+                     {"events.parquet", "evidence.parquet", "casualties.parquet", "actors.parquet", "sources.parquet"})
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path, capsys):

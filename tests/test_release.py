@@ -85,8 +85,20 @@ def test_a_release_carries_its_schema_org_dataset(history):
     assert set(downloads) == {r["path"] for r in desc["resources"]}
     for name, download in downloads.items():
         assert download["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
-    assert "dataset.jsonld" in _registry(history)["2.1.0"]["files"]
+    ld_file = folder / "dataset.jsonld"
+    assert _registry(history)["2.1.0"]["files"]["dataset.jsonld"] == {
+        "bytes": ld_file.stat().st_size, "hash": "sha256:" + hashlib.sha256(ld_file.read_bytes()).hexdigest()}
     assert not (history / "releases" / "1.0.0" / "dataset.jsonld").exists()  # 1.0.0 and 2.0.0 are as they were released
+
+
+def test_export_jsonld_gives_the_file_the_release_carries(history, monkeypatch, tmp_path):
+    from conflict_events import _data, _export, _paths
+
+    for module in (_paths, _data):
+        monkeypatch.setattr(module, "RELEASES_DIR", history / "releases")
+    monkeypatch.setattr(_data, "_verified", set())
+    _export.export_jsonld(tmp_path / "ld.jsonld", "2.1.0")
+    assert (tmp_path / "ld.jsonld").read_bytes() == (history / "releases" / "2.1.0" / "dataset.jsonld").read_bytes()
 
 
 def test_earlier_releases_are_untouched(history):

@@ -106,7 +106,8 @@ def _unmet(frame: Any, related: dict[str, Any], table: str) -> dict[str, Any]:
     # only the events at a level that asks something of the evidence, and only their evidence, are judged
     rows = frame.select("_row", nw.col("event_id").cast(nw.String), _level=nw.col("verification").cast(nw.String)).filter(nw.col("_level").is_in(DEMANDING))
     evidence = related["evidence"].with_columns(nw.col("event_id").cast(nw.String)).join(rows.select("event_id").unique(), on="event_id", how="semi")
-    asking = frame.with_columns(nw.col("event_id").cast(nw.String)).join(rows.select("event_id").unique(), on="event_id", how="semi")
+    asking = frame.select(nw.col("event_id").cast(nw.String), "country_iso3", "actor1_id", "actor2_id").join(
+        rows.select("event_id").unique(), on="event_id", how="semi")
     met = requirements(asking, evidence, related["sources"], related["actors"])
     rows = rows.join(met, on="event_id", how="left")
     broken = nw.lit(False)

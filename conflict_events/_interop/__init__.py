@@ -31,15 +31,18 @@ class Tables(dict):
 
 
 def _import(kind: str, path: Any, out: Any, **options: Any) -> tuple[MappingReport, Any]:
-    if kind == "acled":
-        from conflict_events._interop.acled import import_acled
+    from conflict_events._staging import terminate_as_exit
 
-        return import_acled(path, out, **options)
-    if kind == "ucdp-ged":
+    if kind not in IMPORTERS:
+        raise ValueError(f"import reads {' or '.join(IMPORTERS)}, not {kind!r}")
+    with terminate_as_exit():  # SIGTERM and SIGHUP clean up the staging folder too
+        if kind == "acled":
+            from conflict_events._interop.acled import import_acled
+
+            return import_acled(path, out, **options)
         from conflict_events._interop.ucdp_ged import import_ucdp_ged
 
         return import_ucdp_ged(path, out, **options)
-    raise ValueError(f"import reads {' or '.join(IMPORTERS)}, not {kind!r}")
 
 
 def _frames(arrow: Mapping[str, pa.Table]) -> Tables:

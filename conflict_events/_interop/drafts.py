@@ -143,13 +143,12 @@ class Sink:
         self.memory: dict[str, list[pa.Table]] = {t: [] for t in TABLES}
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.count = 0
-        #: where the files are written until the import is done (then renamed to ``out``): a failed import leaves nothing
-        self.target, self.staging = self.out, None
-        if self.out is not None:
-            if self.out.exists() and (not self.out.is_dir() or any(self.out.iterdir())):
-                raise ValueError(f"{self.out}: the output folder must be new or empty (an import never overwrites records)")
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self.staging = self.out = staging_dir(self.out.parent, self.out.name)
+        #: the files are written into ``staging`` (made on the first write) and moved to ``out`` when the
+        #: import is done, so that a failed import leaves nothing: see :meth:`_stage`
+        self.staging: Path | None = None
+        self._inside = False
+        if self.out is not None and self.out.exists() and (not self.out.is_dir() or any(self.out.iterdir())):
+            raise ValueError(f"{self.out}: the output folder must be new or empty (an import never overwrites records)")
 
     @property
     def as_tables(self) -> bool:
@@ -173,9 +172,24 @@ class Sink:
         self.pending["evidence"] += draft.evidence
         self.pending["casualties"] += draft.casualties
 
+    def _stage(self) -> Path:
+        """The staging folder, made on first use.
+
+        An output folder that exists (empty: a folder made for it, a mount,
+        a link to one) is kept, with its mode and owner, and the staging
+        folder is made inside it; a new output folder is staged beside it and
+        renamed into place.
+        """
+        if self.staging is None:
+            self._inside = self.out.is_dir()
+            if not self._inside:
+                self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.staging = staging_dir(self.out if self._inside else self.out.parent, self.out.name)
+        return self.staging
+
     def _open(self) -> None:
         for table in STREAMED:
-            self.writers[table] = pq.ParquetWriter(self.out / f"{table}.parquet", arrow_schema(table))
+            self.writers[table] = pq.ParquetWriter(self._stage() / f"{table}.parquet", arrow_schema(table))
 
     def flush(self) -> None:
         """Write the rows held so far: a row group per table (in memory: an Arrow table)."""
@@ -207,24 +221,33 @@ class Sink:
                     self._open()
                 for writer in self.writers.values():
                     writer.close()
-                pq.write_table(arrow_table("actors", actors), self.out / "actors.parquet")
-                pq.write_table(arrow_table("sources", sources), self.out / "sources.parquet")
+                pq.write_table(arrow_table("actors", actors), self._stage() / "actors.parquet")
+                pq.write_table(arrow_table("sources", sources), self._stage() / "sources.parquet")
             else:
-                _write_records(self.out, self.drafts, actors, sources)
+                _write_records(self._stage(), self.drafts, actors, sources)
         except BaseException:
             self.abort()
             raise
         return self._into_place()
 
     def _into_place(self) -> Path:
-        """Rename the finished staging folder to the output folder (an empty one is replaced)."""
+        """Move the finished files to the output folder: the staging folder renamed, or its entries moved up."""
+        staging, moved = self._stage(), []
         try:
-            os.replace(self.staging, self.target)
+            if self._inside:
+                for entry in sorted(staging.iterdir()):
+                    os.replace(entry, self.out / entry.name)
+                    moved.append(self.out / entry.name)
+                staging.rmdir()
+            else:
+                os.replace(staging, self.out)
         except BaseException:
+            for path in moved:  # the output folder is left as empty as it was
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
             self.abort()
             raise
-        self.out, self.staging = self.target, None
-        return self.target
+        self.staging = None
+        return self.out
 
     @property
     def finish_tables(self) -> dict[str, pa.Table]:
