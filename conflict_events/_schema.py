@@ -32,8 +32,8 @@ VOCABULARY_COLUMNS = (
 def _read_yaml(path: Path) -> Any:
     import yaml
 
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    with open(path, encoding="utf-8") as handle:  # the package's own schema: libyaml's safe loader, where it is built
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @functools.cache

@@ -10,6 +10,7 @@ Table files are streamed in batches. Validation only reads its inputs.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 from typing import Any, Iterable
@@ -170,7 +171,7 @@ def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = D
         engine.add(part)
     own = {p.resolve() for p in given} == {Path(DATASET_DIR).resolve()}
     if base is not None and not own and Path(base).is_dir():
-        base_tables, _ = read_records(Path(base))
+        base_tables = _base_records(Path(base))
         for part in record_parts(base_tables, given=False)[0]:
             engine.add(part)
         inputs.archives.append(Path(base) / "archive")
@@ -178,6 +179,27 @@ def validate(paths: Iterable[str | Path] | None = None, *, base: Path | None = D
         _add_table_file(engine, path, display, name)
     findings = engine.finish(inputs.archives)
     return Report(sorted(findings.problems, key=Problem.sort_key), sorted(set(inputs.files)), dict(findings.counts), dict(engine.skipped))
+
+
+#: base folder -> (the size and mtime of each of its YAML files, its records): the package's own records are
+#: the base of every validation, and reading them is most of a small validation's time
+_BASE_RECORDS: dict[Path, tuple[tuple, dict[str, list[dict]]]] = {}
+
+
+def _base_records(base: Path) -> dict[str, list[dict]]:
+    """The records of the base folder, read again only when one of its YAML files changed (a copy: callers may change it)."""
+    key = base.resolve()
+    try:
+        signature = tuple(sorted((str(p), st.st_size, st.st_mtime_ns, st.st_ino) for p in base.rglob("*.yaml") for st in [p.lstat()]))
+    except OSError:
+        signature = None
+    cached = _BASE_RECORDS.get(key)
+    if signature is None or cached is None or cached[0] != signature:
+        tables, _ = read_records(base)
+        if signature is None:
+            return tables
+        cached = _BASE_RECORDS[key] = (signature, tables)
+    return copy.deepcopy(cached[1])
 
 
 def _add_table_file(engine: Engine, path: Path, display: str, name: str) -> None:
@@ -235,6 +257,9 @@ def record_parts(tables: dict[str, list[dict]], given: bool = True) -> tuple[lis
         data = {c: [_cell(row.get(c), fields.get(c)) for row in rows] for c in order}
         data["_line"] = [row.get("_line") for row in rows]
         frame = pl.DataFrame(data, schema={**{c: pl.String for c in order}, "_line": pl.Int64})
+        if not given:  # context for references, never reported: one part per table (typed at once, not file by file)
+            parts.append(Part(name, frame, "<base records>", given=False, from_records=True))
+            continue
         for file, group in _by_file(rows):
             index = [i for i, _ in group]
             part_frame = frame[index] if len(index) != len(rows) else frame

@@ -248,3 +248,19 @@ def test_a_short_csv_row_is_reported(tmp_path):
     path.write_text("actor_id,name,actor_type,country_iso3,parent_id,note\nXA,One,group,,,\nXB,Two,group\n", "utf-8")
     (problem,) = ce.validate([path]).problems
     assert problem.rule == "record-shape" and "3 cells where the header has 6" in problem.message
+
+
+def test_a_base_record_changed_between_two_validations_is_read_again(tmp_path):
+    """validate() keeps the base records it read; a change to any of their files is seen at the next call."""
+    import shutil
+
+    base = shutil.copytree(ce._paths.DATASET_DIR, tmp_path / "dataset", ignore=shutil.ignore_patterns("archive"))
+    given = tmp_path / "actors.csv"
+    given.write_text("actor_id,name,actor_type,country_iso3,parent_id,note\nBENCH-UNIT,A unit,force,UKR,BENCH-HQ,\n", encoding="utf-8")
+    first = ce.validate([given], base=base)
+    assert first.counts == {"foreign-key": 1}  # parent BENCH-HQ is no actor of the base
+    with open(base / "actors.yaml", "a", encoding="utf-8") as handle:
+        handle.write("- {actor_id: BENCH-HQ, name: A headquarters, actor_type: force, country_iso3: UKR, parent_id: UKR, note: null}\n")
+    assert ce.validate([given], base=base).counts == {}
+    (base / "actors.yaml").write_text((ce._paths.DATASET_DIR / "actors.yaml").read_text("utf-8"), encoding="utf-8")
+    assert ce.validate([given], base=base).counts == {"foreign-key": 1}
