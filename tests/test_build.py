@@ -103,6 +103,7 @@ def _build_with_signal(out, dataset, name):
     return subprocess.run([sys.executable, "-c", SIGNAL_DURING_BUILD, str(out), str(dataset), name], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # a subprocess or a full release per case: in the slow tier, which CI runs too
 def test_a_build_killed_outright_leaves_a_staging_folder_that_the_next_build_removes(tmp_path, dataset):
     killed = _build_with_signal(tmp_path / "out", dataset, "SIGKILL")
     assert killed.returncode == -signal.SIGKILL

@@ -138,6 +138,7 @@ def test_a_version_that_breaks_the_rules_is_refused_with_the_right_bump(workspac
     assert (workspace / "CHANGELOG.md").read_bytes() == changelog and (workspace / "CITATION.cff").read_bytes() == citation
 
 
+@pytest.mark.slow  # a subprocess or a full release per case: in the slow tier, which CI runs too
 def test_a_removed_event_is_major_and_a_correction_patch(workspace):
     add_event_and_casualty_report(workspace / "dataset")
     make_version(workspace, "2.1.0")

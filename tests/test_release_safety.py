@@ -51,6 +51,7 @@ def _crash(root, step):
     assert result.returncode == 9, result.stderr
 
 
+@pytest.mark.slow  # a subprocess or a full release per case: in the slow tier, which CI runs too
 @pytest.mark.parametrize("step", ["build", "registry"])
 def test_a_crash_before_the_registry_is_written_leaves_the_releases_as_they_were(workspace, step):
     _crash(workspace, step)
@@ -102,6 +103,7 @@ def _hold_lock(releases):
     return handle
 
 
+@pytest.mark.slow  # a subprocess or a full release per case: in the slow tier, which CI runs too
 def test_a_second_release_while_one_runs_is_refused(workspace):
     releases = workspace / "releases"
     handle = _hold_lock(releases)
