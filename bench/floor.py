@@ -111,14 +111,15 @@ class Problems:
         self.counts: collections.Counter[str] = collections.Counter()
         self.listed: dict[str, list[tuple[str, int]]] = collections.defaultdict(list)
 
-    def report(self, mask: np.ndarray, rule: str, file: str, lines: np.ndarray) -> None:
+    def report(self, mask: np.ndarray, rule: str, file: str | np.ndarray, lines: np.ndarray) -> None:
+        """Count the rows of ``mask``; list the first, each with its line and ``file`` (one name, or one per row)."""
         hits = np.flatnonzero(mask)
         if not len(hits):
             return
         self.counts[rule] += len(hits)
         room = MAX_LISTED - len(self.listed[rule])
         if room > 0:
-            self.listed[rule] += [(file, int(line)) for line in lines[hits[:room]]]
+            self.listed[rule] += [(file if isinstance(file, str) else str(file[i]), int(lines[i])) for i in hits[:room]]
 
 
 class Kept:
@@ -337,47 +338,47 @@ def _across(kept: dict[str, Kept], problems: Problems, ctx: dict) -> None:
     if "sources" in kept:
         files, lines = kept["sources"].where()
         repeated, _ = _first_seen(kept["sources"].column("source_id"))
-        _report_rows(problems, repeated, "unique", files, lines)
+        problems.report(repeated, "unique", files, lines)
     events = kept.get("events")
     evidence = kept.get("evidence")
     event_ids = events.column("event_id") if events else pa.array([], pa.string())
     if events:
         files, lines = events.where()
         repeated, shared = _first_seen(event_ids)
-        _report_rows(problems, repeated, "unique", files, lines)
+        problems.report(repeated, "unique", files, lines)
         near_repeated, _ = _first_seen(events.column("near"))
-        _report_rows(problems, near_repeated & ~shared, "near-duplicate", files, lines)
+        problems.report(near_repeated & ~shared, "near-duplicate", files, lines)
         for name in ("actor1_id", "actor2_id"):
-            _report_rows(problems, _reference(events.column(name), actors), "foreign-key", files, lines)
+            problems.report(_reference(events.column(name), actors), "foreign-key", files, lines)
         lists = pc.split_pattern(events.column("source_ids"), ";")
         flat, parents = pc.list_flatten(lists), pc.list_parent_indices(lists).to_numpy()
         unknown = np.zeros(len(event_ids), dtype=bool)
         unknown[parents[_mask(pc.and_(pc.not_equal(flat, ""), pc.invert(pc.is_in(flat, value_set=sources))))]] = True
-        _report_rows(problems, unknown, "foreign-key", files, lines)
+        problems.report(unknown, "foreign-key", files, lines)
         # figures need a casualty report to be the latest of (no casualties file is read: the package's reports)
         reported = pa.array(ctx["casualty_events"], pa.string())
         figures = np.concatenate(events.flags) if events.flags else np.zeros(len(event_ids), dtype=bool)
-        _report_rows(problems, figures & ~_mask(pc.is_in(event_ids, value_set=reported)), "casualties-not-latest", files, lines)
+        problems.report(figures & ~_mask(pc.is_in(event_ids, value_set=reported)), "casualties-not-latest", files, lines)
         if evidence is not None:
             # every event has evidence
             cited = pa.chunked_array([evidence.column("event_id"), pa.array(ctx["evidence_events"], pa.string())]).combine_chunks()
-            _report_rows(problems, _reference(event_ids, cited), "event-without-evidence", files, lines)
+            problems.report(_reference(event_ids, cited), "event-without-evidence", files, lines)
             # source_ids lists every source of the event's evidence: (event, source) pairs of the evidence of given events
             listed = _joined([pc.take(event_ids, pa.array(parents)), flat])
             ev_event, ev_source = evidence.column("event_id"), evidence.column("source_id")
             of_given = _mask(pc.and_(pc.is_in(ev_event, value_set=event_ids), pc.is_valid(ev_source)))
             pairs = _joined([pc.filter(ev_event, pa.array(of_given)), pc.filter(ev_source, pa.array(of_given))])
             missing = pc.filter(pc.filter(ev_event, pa.array(of_given)), pc.invert(pc.is_in(pairs, value_set=listed)))
-            _report_rows(problems, _mask(pc.and_(pc.is_valid(events.column("source_ids")), pc.is_in(event_ids, value_set=pc.unique(missing)))),
+            problems.report(_mask(pc.and_(pc.is_valid(events.column("source_ids")), pc.is_in(event_ids, value_set=pc.unique(missing)))),
                          "source-not-cited", files, lines)
     if evidence is not None:
         files, lines = evidence.where()
         known_events = pa.chunked_array([event_ids, pa.array(ctx["events"], pa.string())]).combine_chunks()
-        _report_rows(problems, _reference(evidence.column("event_id"), known_events), "foreign-key", files, lines)
-        _report_rows(problems, _reference(evidence.column("source_id"), sources), "foreign-key", files, lines)
-        _report_rows(problems, _reference(evidence.column("attributed_to"), actors), "foreign-key", files, lines)
+        problems.report(_reference(evidence.column("event_id"), known_events), "foreign-key", files, lines)
+        problems.report(_reference(evidence.column("source_id"), sources), "foreign-key", files, lines)
+        problems.report(_reference(evidence.column("attributed_to"), actors), "foreign-key", files, lines)
         repeated, _ = _first_seen(evidence.column("key"))
-        _report_rows(problems, repeated, "primary-key", files, lines)
+        problems.report(repeated, "primary-key", files, lines)
         # a quote needs an archived source or a dataset row (the given sources replace the package's of the same id)
         given = kept["sources"] if "sources" in kept else None
         known = ctx["source_rows"]
@@ -387,7 +388,7 @@ def _across(kept: dict[str, Kept], problems: Problems, ctx: dict) -> None:
         quotable = known.filter(pc.or_(pc.is_valid(known["archived_sha256"]), pc.equal(known["source_type"], "dataset")))["source_id"]
         quote, source = evidence.column("quote"), evidence.column("source_id")
         unquotable = _mask(pc.and_(pc.is_valid(quote), pc.invert(pc.is_in(source, value_set=quotable))))
-        _report_rows(problems, unquotable | np.concatenate(evidence.flags), "evidence-kind", files, lines)  # once per row
+        problems.report(unquotable | np.concatenate(evidence.flags), "evidence-kind", files, lines)  # once per row
         if events:
             _verification(events, evidence, known, ctx, problems)
 
@@ -423,18 +424,7 @@ def _verification(events: Kept, evidence: Kept, sources: pa.Table, ctx: dict, pr
         ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         bad |= _mask(pc.and_(pc.equal(level, name), pc.invert(pc.is_in(ev_ids, value_set=ids))))
     files, lines = events.where()
-    _report_rows(problems, bad, "verification", files, lines)
-
-
-def _report_rows(problems: Problems, mask: np.ndarray, rule: str, files: np.ndarray, lines: np.ndarray) -> None:
-    """Report rows of a table kept across files: listed with their own file."""
-    hits = np.flatnonzero(mask)
-    if not len(hits):
-        return
-    problems.counts[rule] += len(hits)
-    room = MAX_LISTED - len(problems.listed[rule])
-    if room > 0:
-        problems.listed[rule] += [(str(files[i]), int(lines[i])) for i in hits[:room]]
+    problems.report(bad, "verification", files, lines)
 
 
 if __name__ == "__main__":

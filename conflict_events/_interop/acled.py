@@ -110,18 +110,7 @@ class _Importer:
         self.used_acled = False
 
     def run(self) -> MappingReport:
-        try:
-            for start, rows in text_batches(self.path, needs=("event_id_cnty", "event_date", "event_type"), dataset="an ACLED file"):
-                for offset, row in enumerate(rows):
-                    self.report.rows += 1
-                    draft = self.row(row, start + offset)
-                    if draft is not None:
-                        self.report.imported += 1
-                        self.sink.add(draft)
-                self.sink.flush()
-        except BaseException:
-            self.sink.abort()
-            raise
+        self.sink.take(text_batches(self.path, needs=("event_id_cnty", "event_date", "event_type"), dataset="an ACLED file"), self.row, self.report)
         if self.used_acled:
             self.actors["ACLED"] = dict(ACLED_ACTOR)
         self.sink.finish(self.actors.values(), [self.source()])

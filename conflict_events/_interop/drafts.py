@@ -167,6 +167,24 @@ class Sink:
             self._open()
             self.flush()
 
+    def take(self, batches: Iterable[tuple[int, list[dict[str, str]]]], row: Any, report: Any) -> None:
+        """Map each row of ``batches`` (first row number, rows) with ``row`` (None: skipped), counted in ``report``.
+
+        On any error (the file, the mapping, an interrupt) what was written is removed, and the error raised.
+        """
+        try:
+            for start, rows in batches:
+                for offset, item in enumerate(rows):
+                    report.rows += 1
+                    draft = row(item, start + offset)
+                    if draft is not None:
+                        report.imported += 1
+                        self.add(draft)
+                self.flush()
+        except BaseException:
+            self.abort()
+            raise
+
     def _queue(self, draft: Draft) -> None:
         self.pending["events"].append(draft.event)
         self.pending["evidence"] += draft.evidence

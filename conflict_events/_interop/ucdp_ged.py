@@ -88,18 +88,7 @@ class _Importer:
         self.seen: set[str] = set()
 
     def run(self) -> MappingReport:
-        try:
-            for start, rows in text_batches(self.path, needs=("id", "date_start", "type_of_violence"), dataset="a UCDP GED file"):
-                for offset, row in enumerate(rows):
-                    self.report.rows += 1
-                    draft = self.row(row, start + offset)
-                    if draft is not None:
-                        self.report.imported += 1
-                        self.sink.add(draft)
-                self.sink.flush()
-        except BaseException:
-            self.sink.abort()
-            raise
+        self.sink.take(text_batches(self.path, needs=("id", "date_start", "type_of_violence"), dataset="a UCDP GED file"), self.row, self.report)
         self.sink.finish(self.actors.values(), [{
             "source_id": self.source_id, "source_type": "dataset", "title": f"UCDP Georeferenced Event Dataset file {self.path.name}",
             "publisher": "Uppsala Conflict Data Program (UCDP)", "url": "https://ucdp.uu.se/downloads/",
