@@ -243,6 +243,32 @@ def test_csv_chunks_end_at_record_ends(tmp_path, monkeypatch):
     assert ce.validate([path]).valid
 
 
+def test_tables_read_in_batches_line_up_and_keep_codes_as_categoricals(tmp_path, monkeypatch):
+    """The kept parts of a table read in many batches have their chunks in line (else every eager polars
+    operation copies the whole table), and identifiers and codes are kept as Categoricals."""
+    import polars as pl
+
+    from conflict_events._engine import columnar
+
+    monkeypatch.setattr(tablefiles, "BATCH_BYTES", 256)
+    merged = {}
+    original = columnar.Engine.merged
+
+    def keep(self):
+        merged.update(original(self))
+        return merged
+
+    monkeypatch.setattr(columnar.Engine, "merged", keep)
+    # the package retires no id: every retired row is given, and successor is empty in each batch
+    rows = pd.DataFrame({"event_id": [f"CE9{i:05d}" for i in range(60)], "reason": "withdrawn", "successor": "",
+                         "retired_in": "9.0.0", "note": [f"withdrawn, note {i}" for i in range(60)]})
+    ce.validate([_write_csv(tmp_path / "retired.csv", rows)])
+    retired = merged["retired"]
+    assert retired.height == 60 and retired["event_id"].n_chunks() > 5
+    assert {c: retired[c].n_chunks() for c in retired.columns} == dict.fromkeys(retired.columns, retired["event_id"].n_chunks())
+    assert retired.schema["event_id"] == pl.Categorical and retired.schema["reason"] == pl.Categorical
+
+
 def test_a_short_csv_row_is_reported(tmp_path):
     path = tmp_path / "actors.csv"
     path.write_text("actor_id,name,actor_type,country_iso3,parent_id,note\nXA,One,group,,,\nXB,Two,group\n", "utf-8")

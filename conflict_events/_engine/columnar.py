@@ -193,6 +193,9 @@ class Engine:
         At 900,000 events with as many evidence rows, the two together lower the peak by 300 MB.
         """
         codes = self._codes(table)
+        # every column a Series, none a constant: a table made of parts whose chunks do not line up is copied
+        # whole, every column at once, by each eager polars operation on it (190 MB more at 900,000 events)
+        kept = pl.DataFrame([kept.get_column(name) for name in kept.columns])
         return kept.with_columns(
             *(pl.col(name).cast(pl.List(pl.Categorical) if kept.schema[name] == pl.List(pl.String) else pl.Categorical)
               for name in kept.columns if name in codes and kept.schema[name] in (pl.String, pl.List(pl.String))),
@@ -304,12 +307,12 @@ class Engine:
     def merged(self) -> dict[str, pl.DataFrame]:
         """Every table: the package's own rows that no given row replaces, then the given rows.
 
-        The kept parts are handed over: each table comes out in one piece, and the engine keeps no other copy.
+        The kept parts are handed over: the engine keeps no other copy.
         """
         out = {}
         for table in list(dict.fromkeys(table for table, _ in self.kept)):
             given = self.kept.pop((table, True), [])
-            base = _one_piece(self.kept.pop((table, False), []))
+            base = _concat(self.kept.pop((table, False), []))
             if given and base is not None and base.height:
                 key = _schema.resource(table, self.desc)["schema"].get("primaryKey", [])
                 if key:  # the few given rows that could replace a released one: those that share its first key column
@@ -318,7 +321,7 @@ class Engine:
                     base = base.join(replacing, on=key, how="anti", nulls_equal=True)
                 if table in CHILD_TABLES and self.record_events:
                     base = base.filter(~pl.col("event_id").is_in(list(self.record_events)))
-            out[table] = _one_piece(([base] if base is not None and (base.height or not given) else []) + given)
+            out[table] = _concat(([base] if base is not None and (base.height or not given) else []) + given)
         return out
 
     def finish(self, archives: Iterable[Path] = ()) -> Findings:
@@ -335,13 +338,11 @@ class Engine:
                     self.skipped[rule.id] = f"needs the {', '.join(missing)} table(s), which were not given"
                     continue
                 for field, bad in rule.check(related[table], related, table).items():
-                    # the check's own columns (the value it found bad, the other event, ...) replace the row's
-                    bad = bad.to_native()
-                    hits = frame.drop([c for c in bad.columns if c != "_row"], strict=False)
-                    hits = hits.join(bad, on="_row", how="inner").filter(pl.col("_given")).sort("_row")
+                    found = bad.to_native().join(frame.select("_row", "_given", "_records"), on="_row", how="inner").filter(pl.col("_given"))
                     if table == "events" and field in DERIVED:  # derived from a record's reports: reported there
-                        hits = hits.filter(~pl.col("_records"))
-                    self.findings.add_many(rule.id, hits.height, lambda k, h=hits, r=rule, f=field: self._kept_problems(h.head(k), r, f))
+                        found = found.filter(~pl.col("_records"))
+                    found = found.drop("_given", "_records")
+                    self.findings.add_many(rule.id, found.height, lambda k, b=found, t=frame, r=rule, f=field: self._kept_problems(_first(t, b, k), r, f))
         self._sources(tables, archives)
         return self.findings
 
@@ -404,21 +405,19 @@ class Engine:
                                                 {"closest": near_miss(quote, text)}))
 
 
-def _one_piece(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
-    """The frames as one, each column in one chunk, copied a column at a time (the list given is emptied).
+def _first(frame: pl.DataFrame, found: pl.DataFrame, k: int) -> pl.DataFrame:
+    """The first ``k`` rows found, whole: the check's own columns (the value it found bad, the other event, ...) replace the row's."""
+    first = found.sort("_row").head(k)
+    return frame.drop([c for c in first.columns if c != "_row"], strict=False).join(first, on="_row", how="inner").sort("_row")
 
-    polars' eager operations first put a frame of many chunks in one piece, every column at once, and
-    drop the copy after: on 900,000 kept events, each rule held 190 MB more for it.
-    """
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
+    """The frames as one, each part a chunk (the list given is emptied)."""
     if not frames:
         return None
     frame = pl.concat(frames, how="diagonal_relaxed", rechunk=False) if len(frames) > 1 else frames[0]
     frames.clear()
-    columns = []
-    for name in frame.columns:
-        columns.append(frame.get_column(name).rechunk())
-        frame = frame.drop(name)
-    return pl.DataFrame(columns)
+    return frame
 
 
 #: events columns that the build derives from the nested entries of a record
