@@ -190,7 +190,8 @@ class Engine:
         Categoricals: one process-wide dictionary holds each text once, the columns hold 32-bit codes, and
         the joins and uniqueness checks compare the codes. Other text is copied out of the buffers Arrow read
         it into: a batch's buffers go back to Arrow's allocator only once none of their text is in use.
-        At 900,000 events with as many evidence rows, the two together lower the peak by 300 MB.
+        At 900,000 events with as many evidence rows, the Categoricals lowered the peak by 140 MB, and the
+        copy lowered the memory held when the rules across rows start by 100 MB.
         """
         codes = self._codes(table)
         # every column a Series, none a constant: a table made of parts whose chunks do not line up is copied
