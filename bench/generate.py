@@ -252,6 +252,21 @@ def contribution_dir(rows: int, kind: str, folder: Path = DATA_DIR) -> Path:
     return folder / f"contribution-{rows}-{kind}"
 
 
+def made_from() -> str:
+    """sha256 of what a contribution is made from: this script, the schema and the package's records.
+
+    A contribution whose ``meta.json`` names another is stale, and is made again: data made for an
+    older data model would measure something else.
+    """
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in [Path(__file__).resolve(), *sorted((root / "schema").glob("*.yaml")), *sorted((root / "dataset").rglob("*.yaml"))]:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def generate_contribution(rows: int, kind: str = "valid", seed: int = 20230116, folder: Path = DATA_DIR) -> Path:
     """A bulk contribution: ``events.csv``, ``evidence.csv`` (one row per event) and ``sources.csv``.
 
@@ -303,16 +318,17 @@ def generate_contribution(rows: int, kind: str = "valid", seed: int = 20230116, 
                 "note": none,
             }, schema=evidence_schema))
     expected = {} if kind == "valid" else {"pattern": rows, "near-duplicate": rows // 2}
-    meta = {"rows": rows, "kind": kind, "seed": seed, "first_id": f"CE{FIRST_ID:06d}", "sources": sources["source_id"],
+    meta = {"rows": rows, "kind": kind, "seed": seed, "made_from": made_from(), "first_id": f"CE{FIRST_ID:06d}", "sources": sources["source_id"],
             "files": ["events.csv", "evidence.csv", "sources.csv"], "expected": expected}
     (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     return out
 
 
 def ensure_contribution(rows: int, kind: str = "valid", folder: Path = DATA_DIR) -> Path:
-    """The contribution folder of this size and kind, generated if it is not there yet."""
+    """The contribution folder of this size and kind, generated if it is not there yet, or stale (see :func:`made_from`)."""
     out = contribution_dir(rows, kind, folder)
-    if (out / "meta.json").is_file():
+    meta = out / "meta.json"
+    if meta.is_file() and json.loads(meta.read_text(encoding="utf-8")).get("made_from") == made_from():
         return out
     return generate_contribution(rows, kind, folder=folder)
 
@@ -332,11 +348,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", nargs="+", choices=("valid", "bad", "corrupt"), default=["valid", "bad"],
                         help="contributions (valid, bad) or a lone events file with known corruptions (corrupt)")
     parser.add_argument("--seed", type=int, default=20230116)
+    parser.add_argument("--ensure", action="store_true",
+                        help="make only the contributions that are missing or stale, and print each one's folder")
     args = parser.parse_args(argv)
     for rows in args.rows:
         for kind in args.kinds:
             began = time.perf_counter()
-            if kind == "corrupt":
+            if args.ensure and kind != "corrupt":
+                print(ensure_contribution(rows, kind))
+            elif kind == "corrupt":
                 path, sidecar = generate(rows, False, args.seed)
                 print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, {rows:,} rows) and {sidecar.name} in {time.perf_counter() - began:.1f} s")
             else:

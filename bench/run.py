@@ -60,21 +60,19 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-DATA_DIR = HERE / "data"
 
 
 def ensure_contribution(rows: int, kind: str) -> Path:
-    """bench/data/contribution-ROWS-KIND/, made by bench/generate.py in a child process if it is not there.
+    """bench/data/contribution-ROWS-KIND/, made by bench/generate.py in a child process if it is not there or stale.
 
     The data are made in a child, and this process imports neither the
     package nor pandas: on Linux a child's peak memory (its max RSS, from
     wait4) counts the pages of the process it was forked from, so the parent
     is kept small (about 20 MB) for the children's peaks to be their own.
     """
-    out = DATA_DIR / f"contribution-{rows}-{kind}"
-    if not (out / "meta.json").is_file():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), "--rows", str(rows), "--kinds", kind], check=True)
-    return out
+    made = subprocess.run([sys.executable, str(HERE / "generate.py"), "--rows", str(rows), "--kinds", kind, "--ensure"],
+                          check=True, stdout=subprocess.PIPE, text=True)
+    return Path(made.stdout.splitlines()[-1])
 
 FILES = ["events.csv", "evidence.csv", "sources.csv"]
 TARGETS = {
