@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import conflict_events as ce
 from conflict_events import _data
@@ -241,6 +243,30 @@ def test_csv_chunks_end_at_record_ends(tmp_path, monkeypatch):
     read = pd.concat([batch.table.to_pandas() for batch in tablefiles.csv_batches(path, "actors.csv")])
     assert read["name"].tolist() == rows["name"].tolist() and read["note"].tolist() == rows["note"].tolist()
     assert ce.validate([path]).valid
+
+
+def _lines_by_hand(chunk: bytes, eol: bytes, first: int) -> tuple[list[int], list[int]]:
+    """The physical line and length of each non-blank record, walking the bytes: a line end outside quotes ends a record."""
+    records, start, start_line, line, quotes = [], 0, first, first, 0
+    for at, byte in enumerate(chunk):
+        quotes += byte == ord('"')
+        if byte == eol[0]:
+            line += 1
+            if quotes % 2 == 0:
+                records.append((start_line, start, at))
+                start, start_line = at + 1, line
+    if start < len(chunk):
+        records.append((start_line, start, len(chunk)))
+    kept = [(n, end - begin - (eol == b"\n" and chunk[begin:end] == b"\r")) for n, begin, end in records]
+    return [n for n, size in kept if size > 0], [size for n, size in kept if size > 0]
+
+
+@given(st.lists(st.sampled_from([b"a", b",", b'"', b"\n", b"\r", b"\r\n"]), min_size=1, max_size=40), st.sampled_from([b"\n", b"\r"]))
+def test_record_lines_agree_with_a_walk_over_the_bytes(pieces, eol):
+    """Any chunk the reader cuts (never an empty one): quotes, blank lines, CRLF and line breaks inside quotes."""
+    chunk = b"".join(pieces)
+    lines, sizes = tablefiles._record_lines(chunk, eol, 7, *tablefiles._line_ends(chunk, eol))
+    assert (list(lines), list(sizes)) == _lines_by_hand(chunk, eol, 7)
 
 
 def test_tables_read_in_batches_line_up_and_keep_codes_as_categoricals(tmp_path, monkeypatch):
