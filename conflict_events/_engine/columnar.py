@@ -141,6 +141,7 @@ class Engine:
         self.skipped: dict[str, str] = {}
         self.record_events: set[str] = set()
         self.texts: dict[str, str] = {}  # source_id -> archived text, for the quote check
+        self._code_fields: dict[str, set[str]] = {}
 
     # -- per part ---------------------------------------------------------------------
 
@@ -205,6 +206,8 @@ class Engine:
 
     def _codes(self, table: str) -> set[str]:
         """The fields of a table that hold identifiers or codes, not free text."""
+        if table in self._code_fields:
+            return self._code_fields[table]
         schema = _schema.resource(table, self.desc)["schema"]
         codes = {column for column, *_ in references(table)}
         if len(schema.get("primaryKey", [])) == 1:
@@ -213,6 +216,7 @@ class Engine:
             constraints = field.get("constraints", {})
             if "pattern" in constraints or "enum" in constraints:
                 codes.add(field["name"])
+        self._code_fields[table] = codes
         return codes
 
     def _header(self, part: Part, fields: list[dict[str, Any]]) -> None:
