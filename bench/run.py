@@ -58,8 +58,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
 
 
 def ensure_contribution(rows: int, kind: str) -> Path:

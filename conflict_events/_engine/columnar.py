@@ -335,6 +335,7 @@ class Engine:
         related = {t: nw.from_native(f) for t, f in tables.items()}
         for table in sorted(given_tables):
             frame = tables[table]
+            flags = frame.select("_row", "_given", "_records")
             for rule in rules_for(table):
                 if rule.category not in ("table", "reference") or rule.check is None:
                     continue
@@ -343,7 +344,7 @@ class Engine:
                     self.skipped[rule.id] = f"needs the {', '.join(missing)} table(s), which were not given"
                     continue
                 for field, bad in rule.check(related[table], related, table).items():
-                    found = bad.to_native().join(frame.select("_row", "_given", "_records"), on="_row", how="inner").filter(pl.col("_given"))
+                    found = bad.to_native().join(flags, on="_row", how="inner").filter(pl.col("_given"))
                     if table == "events" and field in DERIVED:  # derived from a record's reports: reported there
                         found = found.filter(~pl.col("_records"))
                     found = found.drop("_given", "_records")
